@@ -1,0 +1,41 @@
+"""K-Means Stepper: Lloyd's algorithm, one step at a time, in the browser."""
+
+import os
+
+from flask import Flask
+
+DEFAULTS = {
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes in one request body
+    "MAX_POINTS": 20000,  # points in a data set
+    "MAX_K": 50,  # clusters
+    "DEFAULT_MAX_ITER": 300,  # updates one Run takes at most, unless told
+    "MAX_ITER": 1000,  # the most a client may ask one Run for
+    "MAX_COMPUTE_SECONDS": 10.0,  # time one request may compute
+    "MAX_SESSIONS": 10000,  # live sessions in the in-memory store
+    "SESSION_IDLE_SECONDS": 6 * 3600,  # a session unused this long is forgotten
+}
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then ``KMEANS_*`` environment variables, then ``test_config``."""
+    app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
+                template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"))
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("KMEANS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    from app import errors
+    from app.store import MemoryStore
+
+    app.extensions["session_store"] = MemoryStore(
+        max_sessions=app.config["MAX_SESSIONS"],
+        idle_seconds=app.config["SESSION_IDLE_SECONDS"],
+    )
+    errors.register(app)
+
+    from app import api, pages
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,198 @@
+"""The JSON API under /api: data sets, sessions, and one endpoint per step.
+
+Requests are validated here, once; the session and engine below trust them.
+"""
+
+import time
+
+from flask import Blueprint, current_app, jsonify
+
+from app import datasets, engine, validation
+from app.errors import ApiError
+from app.openapi import openapi_document
+from app.session import Session, StepRefused
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+SESSION_FIELDS = ("dataset", "k", "init", "seed")
+
+
+def get_store():
+    """The session store chosen in the factory."""
+    return current_app.extensions["session_store"]
+
+
+@bp.get("/datasets")
+def list_datasets():
+    return jsonify(datasets=datasets.catalog(current_app.config["MAX_POINTS"]))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(current_app.config))
+
+
+@bp.post("/sessions")
+def create_session():
+    body = validation.json_body()
+    validation.only_fields(body, SESSION_FIELDS)
+    config = current_app.config
+    data = _dataset(body.get("dataset"), config["MAX_POINTS"])
+    if "k" not in body:
+        raise ApiError(400, "k is required: the number of clusters")
+    k = validation.integer(body["k"], "k", 1, config["MAX_K"])
+    if k > data.n_samples:
+        raise ApiError(400, f"k={k} should be <= n_samples={data.n_samples}")
+    init = validation.choice(body.get("init", "kmeans++"), "init", engine.INIT_METHODS)
+    seed = validation.integer(body.get("seed", 0), "seed", 0, datasets.SEED_MAX)
+    session = Session(data=data, k=k, init=init, seed=seed)
+    get_store().put(session)
+    response = jsonify(session.state(with_points=True))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/sessions/{session.id}"
+    return response
+
+
+@bp.get("/sessions/<session_id>")
+def show_session(session_id):
+    return jsonify(_session(session_id).state(with_points=True))
+
+
+@bp.delete("/sessions/<session_id>")
+def delete_session(session_id):
+    if not get_store().delete(session_id):
+        raise _unknown_session(session_id)
+    return "", 204
+
+
+@bp.get("/sessions/<session_id>/centroids")
+def show_centroids(session_id):
+    return jsonify(_refusals_as_409(_session(session_id).full_centroids))
+
+
+@bp.post("/sessions/<session_id>/init")
+def init(session_id):
+    body = validation.json_body()
+    validation.only_fields(body, ("centroids",))
+
+    def initialize(session):
+        centroids = body.get("centroids")
+        if centroids is not None and session.init != "manual":
+            raise ApiError(400, f"centroids are only taken with init='manual', "
+                                f"this session has init={session.init!r}")
+        if centroids is not None:
+            validation.points(centroids, "centroids", session.k, session.k)
+        session.initialize(centroids)
+
+    return _apply(session_id, initialize)
+
+
+@bp.post("/sessions/<session_id>/assign")
+def assign(session_id):
+    return _apply_plain(session_id, Session.assign)
+
+
+@bp.post("/sessions/<session_id>/update")
+def update(session_id):
+    return _apply_plain(session_id, Session.update)
+
+
+@bp.post("/sessions/<session_id>/step")
+def step(session_id):
+    return _apply_plain(session_id, Session.step)
+
+
+@bp.post("/sessions/<session_id>/back")
+def back(session_id):
+    return _apply_plain(session_id, Session.back)
+
+
+@bp.post("/sessions/<session_id>/reset")
+def reset(session_id):
+    return _apply_plain(session_id, Session.reset)
+
+
+@bp.post("/sessions/<session_id>/run")
+def run(session_id):
+    body = validation.json_body()
+    validation.only_fields(body, ("max_iter",))
+    config = current_app.config
+    max_iter = validation.integer(body.get("max_iter", config["DEFAULT_MAX_ITER"]),
+                                  "max_iter", 0, config["MAX_ITER"])
+    deadline = time.monotonic() + config["MAX_COMPUTE_SECONDS"]
+    return _apply(session_id, lambda session: session.run(max_iter, deadline))
+
+
+# --- Helpers ----------------------------------------------------------------------
+
+def _apply_plain(session_id, action):
+    """A step that takes no body (an empty one, or {}, is fine)."""
+    validation.only_fields(validation.json_body(), ())
+    return _apply(session_id, action)
+
+
+def _apply(session_id, action):
+    """Run ``action`` on the session under its lock, save it, answer its state (no points)."""
+    store = get_store()
+    with store.lock(session_id):
+        session = _session(session_id)
+        _refusals_as_409(action, session)
+        store.put(session)
+    return jsonify(session.state())
+
+
+def _refusals_as_409(action, *args):
+    try:
+        return action(*args)
+    except StepRefused as refusal:
+        raise ApiError(409, str(refusal)) from None
+
+
+def _session(session_id):
+    session = get_store().get(session_id)
+    if session is None:
+        raise _unknown_session(session_id)
+    return session
+
+
+def _unknown_session(session_id):
+    return ApiError(404, f"no session {session_id[:40]!r}: it never existed, was deleted "
+                         "or expired; create a new one with POST /api/sessions")
+
+
+def _dataset(spec, max_points):
+    """The shared data set for a request's ``dataset`` field (a name, or name and params)."""
+    if spec is None:
+        raise ApiError(400, 'dataset is required, e.g. {"name": "blobs"}')
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, dict):
+        raise ApiError(400, "dataset must be a name or an object with a name and parameters")
+    name = validation.choice(spec.get("name"), "dataset.name", tuple(datasets.CATALOG))
+    if name == "custom":
+        return _custom_dataset(spec, max_points)
+    schema = datasets.CATALOG[name]["params"]
+    validation.only_fields(spec, ("name", *schema), where=f"data set {name!r}")
+    params = {}
+    for key, param in schema.items():
+        value = spec.get(key, param["default"])
+        params[key] = validation.by_schema(value, f"dataset.{key}", param)
+    if params.get("n_samples", 0) > max_points:
+        raise ApiError(400, f"dataset.n_samples={params['n_samples']} is over the limit "
+                            f"of {max_points} points")
+    return datasets.load(name, params)
+
+
+def _custom_dataset(spec, max_points):
+    validation.only_fields(spec, ("name", "points", "labels"), where="data set 'custom'")
+    if "points" not in spec:
+        raise ApiError(400, 'the custom data set needs "points": [[x, y], ...]')
+    points = validation.points(spec["points"], "dataset.points", max_points)
+    labels = spec.get("labels")
+    if labels is not None:
+        if not isinstance(labels, list) or len(labels) != len(points):
+            raise ApiError(400, f"dataset.labels must be a list of {len(points)} integers, "
+                                "one per point")
+        for index, label in enumerate(labels):
+            validation.integer(label, f"dataset.labels[{index}]", 0, 999)
+    return datasets.make_custom(points, labels)

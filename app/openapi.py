@@ -1,0 +1,235 @@
+"""The OpenAPI 3 document of the JSON API, served at /api/openapi.json."""
+
+from app.datasets import CATALOG, SEED_MAX
+from app.engine import INIT_METHODS
+
+STEPS = {
+    "init": "Choose the starting centroids (for init='manual', send them).",
+    "assign": "E step: every point joins its nearest centroid.",
+    "update": "M step: every centroid moves to the mean of its points.",
+    "step": "Whichever of init, assign and update comes next.",
+    "run": "Step until converged (at most max_iter updates), recording every step.",
+    "back": "Undo the last step.",
+    "reset": "Forget the centroids and every step; keep the data.",
+}
+
+NUMBER_PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _state(description, schema="State"):
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+SESSION_ID = {"name": "session_id", "in": "path", "required": True,
+              "schema": {"type": "string"}}
+LINKS = {
+    name: {"operationId": f"{name}_step",
+           "parameters": {"session_id": "$response.body#/id"}}
+    for name in STEPS
+} | {
+    "show": {"operationId": "show_session", "parameters": {"session_id": "$response.body#/id"}},
+    "centroids": {"operationId": "show_centroids",
+                  "parameters": {"session_id": "$response.body#/id"}},
+}
+
+
+def _dataset_schema(config):
+    variants = []
+    for name, entry in CATALOG.items():
+        properties = {"name": {"type": "string", "enum": [name]}}
+        for key, spec in entry["params"].items():
+            schema = {"type": spec["type"], "description": spec["description"],
+                      "default": spec["default"]}
+            if spec["type"] != "boolean":
+                schema["minimum"] = spec["minimum"]
+                schema["maximum"] = spec["maximum"]
+                if key == "n_samples":
+                    schema["maximum"] = min(spec["maximum"], config["MAX_POINTS"])
+            if spec.get("nullable"):
+                schema["nullable"] = True
+            properties[key] = schema
+        required = ["name"]
+        if name == "custom":
+            properties["points"] = {"type": "array", "items": NUMBER_PAIR, "minItems": 1,
+                                    "maxItems": config["MAX_POINTS"]}
+            properties["labels"] = {"type": "array",
+                                    "items": {"type": "integer", "minimum": 0, "maximum": 999}}
+            required.append("points")
+        variants.append({"type": "object", "properties": properties, "required": required,
+                         "additionalProperties": False})
+    return {"oneOf": variants, "description": entry["description"]}
+
+
+def _state_schema(with_points):
+    nullable_number = {"type": "number", "nullable": True}
+    properties = {
+        "id": {"type": "string"},
+        "dataset": {"type": "object"},
+        "n_samples": {"type": "integer"},
+        "n_features": {"type": "integer"},
+        "view_is_space": {"type": "boolean"},
+        "has_images": {"type": "boolean"},
+        "k": {"type": "integer"},
+        "init": {"type": "string", "enum": list(INIT_METHODS)},
+        "seed": {"type": "integer"},
+        "phase": {"type": "string", "enum": ["new", "initialized", "assigned", "updated"]},
+        "next_step": {"type": "string", "enum": ["init", "assign", "update"], "nullable": True},
+        "iteration": {"type": "integer", "description": "Updates done."},
+        "centroids": {"type": "array", "items": NUMBER_PAIR, "nullable": True,
+                      "description": "In view coordinates."},
+        "labels": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+        "inertia": nullable_number,
+        "changed": {"type": "integer", "nullable": True},
+        "converged": {"type": "boolean"},
+        "events": {"type": "array", "items": {"type": "object", "properties": {
+            "type": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["type", "message"]}},
+        "can_back": {"type": "boolean"},
+        "history": {"type": "array", "items": {"type": "object", "properties": {
+            "step": {"type": "string", "enum": ["init", "assign", "update"]},
+            "inertia": nullable_number,
+            "changed": {"type": "integer", "nullable": True}}}},
+        "trail": {"type": "array", "items": {"type": "array", "items": NUMBER_PAIR}},
+    }
+    if with_points:
+        properties["points"] = {"type": "array", "items": NUMBER_PAIR}
+        properties["truth"] = {"type": "array", "items": {"type": "integer"}, "nullable": True}
+        properties["truth_names"] = {"type": "array", "items": {"type": "string"},
+                                     "nullable": True}
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _step_operation(name, config):
+    operation = {
+        "operationId": f"{name}_step",
+        "summary": STEPS[name],
+        "parameters": [SESSION_ID],
+        "responses": {
+            "200": _state("The session after the step (no points)."),
+            "400": _error("Malformed body."),
+            "404": _error("No such session."),
+            "409": _error("Step out of order; the message says what to do next."),
+            "413": _error("Body too large."),
+        },
+    }
+    body = {"type": "object", "additionalProperties": False, "properties": {}}
+    if name == "init":
+        body["properties"]["centroids"] = {
+            "type": "array", "items": NUMBER_PAIR, "minItems": 1, "maxItems": config["MAX_K"],
+            "description": "For init='manual': exactly k centroids, in view coordinates."}
+    if name == "run":
+        body["properties"]["max_iter"] = {"type": "integer", "minimum": 0,
+                                          "maximum": config["MAX_ITER"],
+                                          "default": config["DEFAULT_MAX_ITER"]}
+    operation["requestBody"] = {"required": False,
+                                "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def openapi_document(config):
+    """The whole document; limits come from the app's configuration."""
+    paths = {
+        "/api/datasets": {"get": {
+            "operationId": "list_datasets",
+            "summary": "Every data set with its parameter schema.",
+            "responses": {"200": {"description": "The catalog.", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "datasets": {"type": "array", "items": {"type": "object"}}},
+                    "required": ["datasets"]}}}}},
+        }},
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "responses": {"200": {"description": "OpenAPI 3 document.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+        "/api/sessions": {"post": {
+            "operationId": "create_session",
+            "summary": "Start a session on a data set.",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SessionCreate")}}},
+            "responses": {
+                "201": {**_state("The new session, with its points.", "FullState"),
+                        "links": LINKS},
+                "400": _error("Invalid data set, parameter, k, init or seed."),
+                "413": _error("Body too large."),
+            },
+        }},
+        "/api/sessions/{session_id}": {
+            "get": {
+                "operationId": "show_session",
+                "summary": "The session in full, with its points.",
+                "parameters": [SESSION_ID],
+                "responses": {"200": _state("The session.", "FullState"),
+                              "404": _error("No such session.")},
+            },
+            "delete": {
+                "operationId": "delete_session",
+                "summary": "Forget the session.",
+                "parameters": [SESSION_ID],
+                "responses": {"204": {"description": "Deleted."},
+                              "404": _error("No such session.")},
+            },
+        },
+        "/api/sessions/{session_id}/centroids": {"get": {
+            "operationId": "show_centroids",
+            "summary": "Centroids in every dimension of the clustering space; "
+                       "28 × 28 images for MNIST.",
+            "parameters": [SESSION_ID],
+            "responses": {"200": {"description": "The centroids.", "content": {
+                "application/json": {"schema": _ref("Centroids")}}},
+                "404": _error("No such session."),
+                "409": _error("No centroids yet.")},
+        }},
+    }
+    for name in STEPS:
+        paths[f"/api/sessions/{{session_id}}/{name}"] = {"post": _step_operation(name, config)}
+
+    schemas = {
+        "Error": {"type": "object", "required": ["error", "status"], "properties": {
+            "error": {"type": "string"}, "status": {"type": "integer"}}},
+        "SessionCreate": {
+            "type": "object", "required": ["dataset", "k"], "additionalProperties": False,
+            "properties": {
+                "dataset": {"oneOf": [
+                    {"type": "string", "enum": list(CATALOG)}, _dataset_schema(config)]},
+                "k": {"type": "integer", "minimum": 1, "maximum": config["MAX_K"],
+                      "description": "Number of clusters; at most the number of points."},
+                "init": {"type": "string", "enum": list(INIT_METHODS), "default": "kmeans++"},
+                "seed": {"type": "integer", "minimum": 0, "maximum": SEED_MAX, "default": 0},
+            },
+        },
+        "State": _state_schema(with_points=False),
+        "FullState": _state_schema(with_points=True),
+        "Centroids": {"type": "object", "properties": {
+            "id": {"type": "string"},
+            "phase": {"type": "string"},
+            "iteration": {"type": "integer"},
+            "dimensions": {"type": "integer"},
+            "centroids": {"type": "array", "items": {"type": "array",
+                                                     "items": {"type": "number"}}},
+            "sizes": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+            "image_shape": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+            "images": {"type": "array", "nullable": True,
+                       "items": {"type": "array", "items": {"type": "array",
+                                                            "items": {"type": "number"}}}},
+        }},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "K-Means Stepper API", "version": "1.0.0",
+                 "description": "Lloyd's algorithm for k-means, one step at a time, "
+                                "agreeing with scikit-learn's KMeans step by step."},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

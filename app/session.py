@@ -1,0 +1,283 @@
+"""A student's run of Lloyd's algorithm: the steps taken so far, undoable.
+
+A ``Session`` keeps the shared data set, k, how to start, the seed, and the
+history of steps. Each step records only what it changed (new centroids for
+init and update; inertia and changed count for assign), so a session stays a
+few KiB however large its data set; the labels of the latest assignment are
+kept as well, to step on without recomputing them. No web framework here.
+"""
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app import engine
+
+PHASE_AFTER = {"init": "initialized", "assign": "assigned", "update": "updated"}
+NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "updated": "assign"}
+
+
+class StepRefused(Exception):
+    """A step asked for out of order: the message says what to do instead."""
+
+
+def new_session_id():
+    """128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass
+class Step:
+    kind: str  # "init", "assign" or "update"
+    centroids: np.ndarray | None = None  # after init and update, clustering space
+    inertia: float | None = None
+    changed: int | None = None
+    events: list = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    data: object  # a datasets.Dataset, shared
+    k: int
+    init: str
+    seed: int
+    id: str = field(default_factory=new_session_id)
+    steps: list = field(default_factory=list)
+    labels: np.ndarray | None = None
+
+    # --- What the session stands at, derived from its steps -------------------
+
+    @property
+    def phase(self):
+        return PHASE_AFTER[self.steps[-1].kind] if self.steps else "new"
+
+    @property
+    def iteration(self):
+        """Updates done so far."""
+        return sum(step.kind == "update" for step in self.steps)
+
+    @property
+    def centroids(self):
+        return self._centroids_before(len(self.steps))
+
+    @property
+    def last_assign(self):
+        for step in reversed(self.steps):
+            if step.kind == "assign":
+                return step
+        return None
+
+    @property
+    def converged(self):
+        return bool(self.steps) and self.steps[-1].kind == "assign" and self.steps[-1].changed == 0
+
+    @property
+    def next_step(self):
+        return None if self.converged else NEXT_STEP[self.phase]
+
+    # --- The steps ---------------------------------------------------------------
+
+    def initialize(self, centroids=None):
+        """Choose the starting centroids (given ones for ``init="manual"``)."""
+        if self.steps:
+            raise StepRefused(
+                "the centroids are already chosen; Reset to choose them again")
+        data = self.data
+        if self.init == "manual":
+            if centroids is None:
+                raise StepRefused(
+                    f"init='manual' needs the k={self.k} starting centroids: "
+                    'send {"centroids": [[x, y], ...]}')
+            start = data.from_view(np.asarray(centroids, dtype=np.float64))
+            message = f"You placed the {self.k} starting centroids."
+        else:
+            start = engine.init_centroids(data.X, self.k, self.init, self.seed,
+                                          data.x_squared_norms)
+            message = INIT_MESSAGES[self.init].format(k=self.k, seed=self.seed)
+        self.steps.append(Step("init", centroids=np.ascontiguousarray(start),
+                        events=[{"type": "init", "message": message}]))
+
+    def assign(self):
+        """E step: every point joins its nearest centroid."""
+        if self.phase == "new":
+            raise StepRefused("there are no centroids to assign to yet: Init first")
+        if self.converged:
+            return
+        if self.phase == "assigned":
+            raise StepRefused("every point is already with its nearest centroid: Update next")
+        data = self.data
+        labels, inertia = engine.assign(data.X, self.centroids, data.x_squared_norms)
+        changed = engine.count_changed(labels, self.labels)
+        events = [{"type": "assign", "message": _changed_message(changed, self.labels is None)}]
+        if changed == 0:
+            events.append({"type": "converged",
+                           "message": "Converged: no point changed cluster, so the centroids "
+                                      "will not move again."})
+        self.labels = labels.astype(_label_dtype(self.k))
+        self.steps.append(Step("assign", inertia=inertia, changed=changed, events=events))
+
+    def update(self):
+        """M step: every centroid moves to the mean of its points."""
+        if self.phase in ("new", "initialized"):
+            raise StepRefused("no point belongs to a cluster yet: Assign first")
+        if self.phase == "updated":
+            raise StepRefused("the centroids are already the means of their clusters: "
+                              "Assign next")
+        if self.converged:
+            return
+        data = self.data
+        old = self.centroids
+        labels = self.labels.astype(np.int32)
+        centroids, relocations, inertia = engine.update(data.X, labels, old, data.x_squared_norms)
+        shift = float(np.sqrt(((centroids - old) ** 2).sum(axis=1)).max())
+        events = [{"type": "update",
+                   "message": f"Every centroid moved to the mean of its points "
+                              f"(the farthest moved {shift:.3g})."}]
+        for cluster, point in relocations:
+            events.append({
+                "type": "empty_cluster", "cluster": cluster, "point": point,
+                "message": f"Cluster {cluster + 1} had no points, so its centroid jumped to "
+                           f"point {point}, the point farthest from its own centroid "
+                           f"(scikit-learn's rule).",
+            })
+        self.steps.append(Step("update", centroids=centroids, inertia=inertia, events=events))
+
+    def step(self):
+        """Whichever step comes next."""
+        if self.phase == "new":
+            self.initialize()
+        elif self.phase in ("initialized", "updated"):
+            self.assign()
+        elif not self.converged:
+            self.update()
+
+    def run(self, max_iter, deadline=None):
+        """Step until converged or ``max_iter`` updates are done, ending on an
+        assignment (as scikit-learn's ``labels_`` do). Every step is recorded,
+        so Back undoes them one by one. Stops early past ``deadline``
+        (``time.monotonic()``) and says so."""
+        start_iteration = self.iteration
+        while not self.converged:
+            if self.phase == "assigned" and self.iteration - start_iteration >= max_iter:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                self.steps[-1].events.append({
+                    "type": "stopped",
+                    "message": "Run stopped here: it took longer than one request may compute. "
+                               "Run again to go on."})
+                break
+            self.step()
+
+    def back(self):
+        """Undo the last step."""
+        if not self.steps:
+            raise StepRefused("nothing to undo: no step has been taken")
+        self.steps.pop()
+        self.labels = None
+        for index in range(len(self.steps) - 1, -1, -1):
+            if self.steps[index].kind == "assign":
+                # The same centroids give the same labels: recompute rather than keep them all.
+                labels, _ = engine.assign(self.data.X, self._centroids_before(index),
+                                          self.data.x_squared_norms)
+                self.labels = labels.astype(_label_dtype(self.k))
+                break
+
+    def reset(self):
+        """Forget the centroids and every step; keep the data."""
+        self.steps.clear()
+        self.labels = None
+
+    def _centroids_before(self, index):
+        """The centroids as they stood before step ``index`` (None before init)."""
+        for step in reversed(self.steps[:index]):
+            if step.centroids is not None:
+                return step.centroids
+        return None
+
+    # --- What a client sees ------------------------------------------------------
+
+    def state(self, with_points=False):
+        """The session as JSON-ready data; the points only when asked for."""
+        data = self.data
+        centroids = self.centroids
+        last = self.steps[-1] if self.steps else None
+        last_assign = self.last_assign
+        state = {
+            "id": self.id,
+            "dataset": data.describe(),
+            "n_samples": data.n_samples,
+            "n_features": data.n_features,
+            "view_is_space": data.view_is_space,
+            "has_images": data.image_map is not None,
+            "k": self.k,
+            "init": self.init,
+            "seed": self.seed,
+            "phase": self.phase,
+            "next_step": self.next_step,
+            "iteration": self.iteration,
+            "centroids": None if centroids is None else data.to_view(centroids).tolist(),
+            "labels": None if self.labels is None else self.labels.tolist(),
+            "inertia": None if last is None else last.inertia,
+            "changed": None if last_assign is None else last_assign.changed,
+            "converged": self.converged,
+            "events": [] if last is None else list(last.events),
+            "can_back": bool(self.steps),
+            "history": [
+                {"step": step.kind, "inertia": step.inertia, "changed": step.changed}
+                for step in self.steps
+            ],
+            "trail": [data.to_view(step.centroids).tolist()
+                      for step in self.steps if step.centroids is not None],
+        }
+        if with_points:
+            state["points"] = data.view.tolist()
+            state["truth"] = None if data.truth is None else data.truth.tolist()
+            state["truth_names"] = None if data.truth_names is None else list(data.truth_names)
+        return state
+
+    def full_centroids(self):
+        """Centroids in every dimension of the clustering space, images where the data are images."""
+        centroids = self.centroids
+        if centroids is None:
+            raise StepRefused("there are no centroids yet: Init first")
+        sizes = None
+        if self.labels is not None:
+            sizes = np.bincount(self.labels, minlength=self.k).tolist()
+        images = self.data.images(centroids)
+        return {
+            "id": self.id,
+            "phase": self.phase,
+            "iteration": self.iteration,
+            "dimensions": self.data.n_features,
+            "centroids": self.data.to_data(centroids).tolist(),
+            "sizes": sizes,
+            "image_shape": None if images is None else list(images.shape[1:]),
+            "images": None if images is None else np.round(images, 1).tolist(),
+        }
+
+
+INIT_MESSAGES = {
+    "random": "Picked {k} distinct data points at random (seed {seed}) as the starting centroids.",
+    "kmeans++": ("k-means++ (seed {seed}): a random first centroid, then each next one drawn "
+                 "with probability growing with its squared distance to the nearest centroid so far."),
+    "farthest": ("Farthest-first (seed {seed}): a random first centroid, then each next one "
+                 "is the point farthest from all centroids so far."),
+    "random_partition": ("Random partition (seed {seed}): every point joined a random cluster, "
+                         "and the centroids start at those clusters' means."),
+}
+
+
+def _changed_message(changed, first):
+    if first:
+        return f"Every point joined its nearest centroid ({changed} points)."
+    if changed == 0:
+        return "No point changed cluster."
+    if changed == 1:
+        return "1 point changed cluster."
+    return f"{changed} points changed cluster."
+
+
+def _label_dtype(k):
+    return np.uint8 if k <= 256 else np.int32
