@@ -28,13 +28,17 @@ def new_session_id():
     return secrets.token_urlsafe(16)
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
+    """What one step did: just enough to show it, undo it and export it."""
+
     kind: str  # "init", "assign" or "update"
     centroids: np.ndarray | None = None  # after init and update, clustering space
     inertia: float | None = None
-    changed: int | None = None
-    events: list = field(default_factory=list)
+    changed: int | None = None  # assign: points that changed cluster
+    shift: float | None = None  # update: how far the farthest centroid moved
+    relocations: tuple = ()  # update: (cluster, point) for each emptied cluster
+    stopped: bool = False  # a Run stopped here, out of time
 
 
 @dataclass
@@ -91,13 +95,10 @@ class Session:
                     f"init='manual' needs the k={self.k} starting centroids: "
                     'send {"centroids": [[x, y], ...]}')
             start = data.from_view(np.asarray(centroids, dtype=np.float64))
-            message = f"You placed the {self.k} starting centroids."
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
-            message = INIT_MESSAGES[self.init].format(k=self.k, seed=self.seed)
-        self.steps.append(Step("init", centroids=np.ascontiguousarray(start),
-                        events=[{"type": "init", "message": message}]))
+        self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
 
     def assign(self):
         """E step: every point joins its nearest centroid."""
@@ -110,13 +111,8 @@ class Session:
         data = self.data
         labels, inertia = engine.assign(data.X, self.centroids, data.x_squared_norms)
         changed = engine.count_changed(labels, self.labels)
-        events = [{"type": "assign", "message": _changed_message(changed, self.labels is None)}]
-        if changed == 0:
-            events.append({"type": "converged",
-                           "message": "Converged: no point changed cluster, so the centroids "
-                                      "will not move again."})
         self.labels = labels.astype(_label_dtype(self.k))
-        self.steps.append(Step("assign", inertia=inertia, changed=changed, events=events))
+        self.steps.append(Step("assign", inertia=inertia, changed=changed))
 
     def update(self):
         """M step: every centroid moves to the mean of its points."""
@@ -132,17 +128,8 @@ class Session:
         labels = self.labels.astype(np.int32)
         centroids, relocations, inertia = engine.update(data.X, labels, old, data.x_squared_norms)
         shift = float(np.sqrt(((centroids - old) ** 2).sum(axis=1)).max())
-        events = [{"type": "update",
-                   "message": f"Every centroid moved to the mean of its points "
-                              f"(the farthest moved {shift:.3g})."}]
-        for cluster, point in relocations:
-            events.append({
-                "type": "empty_cluster", "cluster": cluster, "point": point,
-                "message": f"Cluster {cluster + 1} had no points, so its centroid jumped to "
-                           f"point {point}, the point farthest from its own centroid "
-                           f"(scikit-learn's rule).",
-            })
-        self.steps.append(Step("update", centroids=centroids, inertia=inertia, events=events))
+        self.steps.append(Step("update", centroids=centroids, inertia=inertia, shift=shift,
+                               relocations=tuple(relocations)))
 
     def step(self):
         """Whichever step comes next."""
@@ -163,10 +150,7 @@ class Session:
             if self.phase == "assigned" and self.iteration - start_iteration >= max_iter:
                 break
             if deadline is not None and time.monotonic() > deadline:
-                self.steps[-1].events.append({
-                    "type": "stopped",
-                    "message": "Run stopped here: it took longer than one request may compute. "
-                               "Run again to go on."})
+                self.steps[-1].stopped = True
                 break
             self.step()
 
@@ -198,6 +182,41 @@ class Session:
 
     # --- What a client sees ------------------------------------------------------
 
+    def events(self):
+        """What the last step did, in a teacher's words."""
+        if not self.steps:
+            return []
+        step = self.steps[-1]
+        if step.kind == "init":
+            if self.init == "manual":
+                message = f"You placed the {self.k} starting centroids."
+            else:
+                message = INIT_MESSAGES[self.init].format(k=self.k, seed=self.seed)
+            events = [{"type": "init", "message": message}]
+        elif step.kind == "assign":
+            first = sum(s.kind == "assign" for s in self.steps) == 1
+            events = [{"type": "assign", "message": _changed_message(step.changed, first)}]
+            if step.changed == 0:
+                events.append({"type": "converged",
+                               "message": "Converged: no point changed cluster, so the "
+                                          "centroids will not move again."})
+        else:
+            events = [{"type": "update",
+                       "message": f"Every centroid moved to the mean of its points "
+                                  f"(the farthest moved {step.shift:.3g})."}]
+            events += [{
+                "type": "empty_cluster", "cluster": cluster, "point": point,
+                "message": f"Cluster {cluster + 1} had no points, so its centroid jumped to "
+                           f"point {point}, the point farthest from its own centroid "
+                           f"(scikit-learn's rule).",
+            } for cluster, point in step.relocations]
+        if step.stopped:
+            events.append({"type": "stopped",
+                           "message": "Run stopped here: it took longer than one request may "
+                                      "compute. Run again to go on."})
+        return events
+
+
     def state(self, with_points=False):
         """The session as JSON-ready data; the points only when asked for."""
         data = self.data
@@ -222,7 +241,7 @@ class Session:
             "inertia": None if last is None else last.inertia,
             "changed": None if last_assign is None else last_assign.changed,
             "converged": self.converged,
-            "events": [] if last is None else list(last.events),
+            "events": self.events(),
             "can_back": bool(self.steps),
             "history": [
                 {"step": step.kind, "inertia": step.inertia, "changed": step.changed}

@@ -157,7 +157,7 @@ def test_an_empty_cluster_is_told_in_words_a_student_understands():
     session.initialize(EMPTY_START.tolist())
     session.assign()
     session.update()
-    relocated = [event for event in session.steps[-1].events if event["type"] == "empty_cluster"]
+    relocated = [event for event in session.events() if event["type"] == "empty_cluster"]
     assert relocated == [{
         "type": "empty_cluster", "cluster": 2, "point": 2,
         "message": "Cluster 3 had no points, so its centroid jumped to point 2, the point "
