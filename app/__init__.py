@@ -13,6 +13,11 @@ DEFAULTS = {
     "MAX_COMPUTE_SECONDS": 10.0,  # time one request may compute
     "MAX_SESSIONS": 10000,  # live sessions in the in-memory store
     "SESSION_IDLE_SECONDS": 6 * 3600,  # a session unused this long is forgotten
+    "RATE_LIMITS_ENABLED": True,
+    "SESSION_CREATE_LIMIT": "600 per minute",  # per client address: a class shares one
+    "STEP_LIMIT": "25 per second",  # per session, all step endpoints together
+    "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
+    "FRAME_ANCESTORS": "*",  # origins that may frame the stepper
 }
 
 
@@ -34,8 +39,13 @@ def create_app(test_config=None):
     )
     errors.register(app)
 
-    from app import api, pages
+    from app import api, pages, vendor
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(vendor.bp)
+
+    from app import security
+
+    security.init_app(app)
     return app

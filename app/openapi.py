@@ -2,6 +2,7 @@
 
 from app.datasets import CATALOG, SEED_MAX
 from app.engine import INIT_METHODS
+from app.validation import MAX_COORDINATE
 
 STEPS = {
     "init": "Choose the starting centroids (for init='manual', send them).",
@@ -14,6 +15,9 @@ STEPS = {
 }
 
 NUMBER_PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+# What a client may send: coordinates within the limit the API checks.
+INPUT_PAIR = {"type": "array", "minItems": 2, "maxItems": 2,
+              "items": {"type": "number", "minimum": -MAX_COORDINATE, "maximum": MAX_COORDINATE}}
 
 
 def _ref(name):
@@ -60,9 +64,9 @@ def _dataset_schema(config):
             properties[key] = schema
         required = ["name"]
         if name == "custom":
-            properties["points"] = {"type": "array", "items": NUMBER_PAIR, "minItems": 1,
+            properties["points"] = {"type": "array", "items": INPUT_PAIR, "minItems": 1,
                                     "maxItems": config["MAX_POINTS"]}
-            properties["labels"] = {"type": "array",
+            properties["labels"] = {"type": "array", "nullable": True,
                                     "items": {"type": "integer", "minimum": 0, "maximum": 999}}
             required.append("points")
         variants.append({"type": "object", "properties": properties, "required": required,
@@ -125,7 +129,7 @@ def _step_operation(name, config):
     body = {"type": "object", "additionalProperties": False, "properties": {}}
     if name == "init":
         body["properties"]["centroids"] = {
-            "type": "array", "items": NUMBER_PAIR, "minItems": 1, "maxItems": config["MAX_K"],
+            "type": "array", "items": INPUT_PAIR, "minItems": 1, "maxItems": config["MAX_K"],
             "description": "For init='manual': exactly k centroids, in view coordinates."}
     if name == "run":
         body["properties"]["max_iter"] = {"type": "integer", "minimum": 0,

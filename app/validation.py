@@ -18,7 +18,7 @@ def _reject_constant(token):
 def json_body():
     """The request body as a JSON object ({} when empty), NaN and Infinity refused."""
     raw = request.get_data(cache=True)
-    if not raw.strip():
+    if not raw:
         return {}
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
@@ -68,8 +68,11 @@ def choice(value, name, options):
     return value
 
 
+MAX_COORDINATE = 1e9  # squares and their sums must stay far from overflow
+
+
 def points(value, name, max_points, min_points=1):
-    """A non-empty list of [x, y] pairs of finite numbers."""
+    """A non-empty list of [x, y] pairs of numbers within ±MAX_COORDINATE."""
     if not isinstance(value, list):
         raise ApiError(400, f"{name} must be a list of [x, y] pairs, got {_show(value)}")
     if not min_points <= len(value) <= max_points:
@@ -80,8 +83,9 @@ def points(value, name, max_points, min_points=1):
             raise ApiError(400, f"{name}[{index}] must be an [x, y] pair, got {_show(point)}")
         for coordinate in point:
             if isinstance(coordinate, bool) or not isinstance(coordinate, (int, float)) \
-                    or not math.isfinite(coordinate):
-                raise ApiError(400, f"{name}[{index}] must hold two finite numbers, "
+                    or not abs(coordinate) <= MAX_COORDINATE:
+                raise ApiError(400, f"{name}[{index}] must hold two numbers between "
+                                    f"-{MAX_COORDINATE:g} and {MAX_COORDINATE:g}, "
                                     f"got {_show(point)}")
     return value
 

@@ -1,0 +1,85 @@
+"""What a public teaching tool needs against floods and framing tricks.
+
+Rate limits (flask-limiter, in memory, or in Redis when ``REDIS_URL`` is set)
+and the headers every answer carries. Limits on sizes live in the config and
+are checked where the input is validated.
+"""
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+STEP_ENDPOINTS = ("init", "assign", "update", "step", "run", "back", "reset")
+
+
+def init_app(app):
+    """Trust proxies as configured, add the rate limits, set the headers."""
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # Only then is X-Forwarded-For the client's address rather than a claim.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    _add_rate_limits(app)
+    app.after_request(_set_headers)
+
+
+def _add_rate_limits(app):
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        headers_enabled=True,
+        # A rate-limit store that is down must not take the stepper down with it.
+        swallow_errors=True,
+        key_prefix="kmeans",
+    )
+    views = app.view_functions
+    per_address = limiter.limit(
+        lambda: current_app.config["SESSION_CREATE_LIMIT"],
+        error_message="too many new sessions from this address; wait a moment")
+    views["api.create_session"] = per_address(views["api.create_session"])
+    per_session = limiter.shared_limit(
+        lambda: current_app.config["STEP_LIMIT"], scope="steps",
+        key_func=lambda: request.view_args.get("session_id", ""),
+        error_message="too many steps on this session; wait a moment")
+    for name in STEP_ENDPOINTS:
+        views[f"api.{name}"] = per_session(views[f"api.{name}"])
+    app.extensions["rate_limiter"] = limiter
+
+
+def content_security_policy(frame_ancestors):
+    """The CSP of every answer. Plotly's WebGL traces compile shaders at run time,
+    hence 'unsafe-eval'; nothing inline is allowed, script or style."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ])
+
+
+def frame_ancestors(config):
+    """``FRAME_ANCESTORS``: origins that may frame the stepper, space- or comma-separated;
+    "*" (the default) lets any page embed it, since embedding is the point."""
+    origins = str(config["FRAME_ANCESTORS"]).replace(",", " ").split()
+    if not origins or "*" in origins:
+        return "*"
+    return " ".join(["'self'", *origins])
+
+
+def _set_headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(
+        frame_ancestors(current_app.config))
+    headers["X-Content-Type-Options"] = "nosniff"
+    # Session ids travel in API paths: never leak them in a Referer.
+    headers["Referrer-Policy"] = "no-referrer"
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
