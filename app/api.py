@@ -55,7 +55,8 @@ def create_session():
 
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
-    return jsonify(_session(session_id).state(with_points=True))
+    with get_store().lock(session_id):  # not halfway through someone's step
+        return jsonify(_session(session_id).state(with_points=True))
 
 
 @bp.delete("/sessions/<session_id>")
