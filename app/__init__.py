@@ -39,9 +39,10 @@ def create_app(test_config=None):
     )
     errors.register(app)
 
-    from app import api, pages, vendor
+    from app import analysis, api, pages, vendor
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(analysis.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
 

@@ -104,6 +104,7 @@ def _state_schema(with_points):
             "inertia": nullable_number,
             "changed": {"type": "integer", "nullable": True}}}},
         "trail": {"type": "array", "items": {"type": "array", "items": NUMBER_PAIR}},
+        "metrics": METRICS,
     }
     if with_points:
         properties["points"] = {"type": "array", "items": NUMBER_PAIR}
@@ -138,6 +139,115 @@ def _step_operation(name, config):
     operation["requestBody"] = {"required": False,
                                 "content": {"application/json": {"schema": body}}}
     return operation
+
+
+NUMBERS = {"type": "array", "items": {"type": "number"}}
+METRICS = {
+    "type": "object", "nullable": True,
+    "description": "Against the true labels, after an assignment; null without labels or truth.",
+    "properties": {
+        "ari": {"type": "number", "description": "sklearn.metrics.adjusted_rand_score"},
+        "purity": {"type": "number", "minimum": 0, "maximum": 1},
+        "contingency": {"type": "array", "description": "Points of each cluster (rows, k) "
+                        "in each true class (columns, as truth_names).",
+                        "items": {"type": "array", "items": {"type": "integer", "minimum": 0}}},
+        "truth_names": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["ari", "purity", "contingency", "truth_names"],
+}
+
+
+def _analysis_operation(operation_id, summary, parameters, content, errors):
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [SESSION_ID, *parameters],
+        "responses": {"200": {"description": summary, "content": content},
+                      "404": _error("No such session."),
+                      **{status: _error(text) for status, text in errors.items()}},
+    }
+
+
+def _json(schema):
+    return {"application/json": {"schema": schema}}
+
+
+def _analysis_paths(config):
+    """The elbow, restarts and exports of a session (app/analysis.py)."""
+    # Imported here: app.analysis imports app.api, which imports this module.
+    from app.analysis import DEFAULT_K_MAX, DEFAULT_RESTARTS, ELBOW_STARTS, MAX_RESTARTS
+
+    nullable_number = {"type": "number", "nullable": True}
+    partial = {"type": "boolean", "description": "False when the request ran out of time: "
+               "ask again to go on from there."}
+    step = {"type": "object", "properties": {
+        "step": {"type": "string", "enum": ["init", "assign", "update"]},
+        "centroids": {"type": "array", "items": NUMBER_PAIR, "description": "In view coordinates."},
+        "labels": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+        "inertia": nullable_number,
+        "changed": {"type": "integer", "nullable": True},
+        "relocations": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+    }, "required": ["step", "centroids", "labels", "inertia", "changed", "relocations"]}
+    run = {"type": "object", "properties": {
+        "seed": {"type": "integer"}, "inertia": {"type": "number"},
+        "iterations": {"type": "integer"}, "converged": {"type": "boolean"}}}
+    seeded = [method for method in INIT_METHODS if method != "manual"]
+    return {
+        "/api/sessions/{session_id}/elbow": {"get": _analysis_operation(
+            "elbow", f"Best inertia of {ELBOW_STARTS} seeded k-means++ starts for each k "
+                     "from 1 to k_max, with the silhouette of that clustering; cached per "
+                     "data set.",
+            [{"name": "k_max", "in": "query", "required": False, "schema": {
+                "type": "integer", "minimum": 1, "maximum": config["MAX_K"],
+                "default": DEFAULT_K_MAX, "description": "At most the number of points."}}],
+            _json({"type": "object", "properties": {
+                "k": {"type": "array", "items": {"type": "integer"}},
+                "inertia": NUMBERS,
+                "silhouette": {"type": "array", "items": nullable_number},
+                "k_max": {"type": "integer"}, "complete": partial,
+                "starts": {"type": "integer"}},
+                "required": ["k", "inertia", "silhouette", "k_max", "complete", "starts"]}),
+            {"400": "Bad k_max."})},
+        "/api/sessions/{session_id}/restarts": {"get": _analysis_operation(
+            "restarts", "Seeded runs to convergence from seeds seed, seed + 1, ...: "
+                        "the best inertia against the session's current one.",
+            [{"name": "n", "in": "query", "required": False, "schema": {
+                "type": "integer", "minimum": 1, "maximum": MAX_RESTARTS,
+                "default": DEFAULT_RESTARTS}},
+             {"name": "init", "in": "query", "required": False, "schema": {
+                 "type": "string", "enum": seeded,
+                 "description": "Default: the session's, or kmeans++ for a manual one."}}],
+            _json({"type": "object", "properties": {
+                "k": {"type": "integer"}, "init": {"type": "string", "enum": seeded},
+                "n": {"type": "integer"}, "complete": partial,
+                "starts": {"type": "array", "items": run},
+                "best": {"type": "object", "properties": {
+                    "seed": {"type": "integer"}, "inertia": {"type": "number"}}},
+                "current": {"type": "object", "properties": {
+                    "seed": {"type": "integer"}, "init": {"type": "string"},
+                    "phase": {"type": "string"}, "inertia": nullable_number,
+                    "converged": {"type": "boolean"}}}},
+                "required": ["k", "init", "n", "complete", "starts", "best", "current"]}),
+            {"400": "Bad n or init."})},
+        "/api/sessions/{session_id}/export.json": {"get": _analysis_operation(
+            "export_json", "Every step taken (also by Run) with its centroids, labels "
+                           "and inertia, and the points.", [],
+            _json({"type": "object", "properties": {
+                "dataset": {"type": "object"}, "k": {"type": "integer"},
+                "init": {"type": "string"}, "seed": {"type": "integer"},
+                "points": {"type": "array", "items": NUMBER_PAIR},
+                "truth": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+                "truth_names": {"type": "array", "items": {"type": "string"}, "nullable": True},
+                "steps": {"type": "array", "items": step}},
+                "required": ["dataset", "k", "init", "seed", "points", "truth", "truth_names",
+                             "steps"]}),
+            {"400": "Unexpected query parameter."})},
+        "/api/sessions/{session_id}/export.csv": {"get": _analysis_operation(
+            "export_csv", "One row per point: x, y (view coordinates), truth, and cluster "
+                          "at the current step (empty before the first assignment).", [],
+            {"text/csv": {"schema": {"type": "string"}}},
+            {"400": "Unexpected query parameter."})},
+    }
 
 
 def openapi_document(config):
@@ -198,6 +308,7 @@ def openapi_document(config):
     }
     for name in STEPS:
         paths[f"/api/sessions/{{session_id}}/{name}"] = {"post": _step_operation(name, config)}
+    paths |= _analysis_paths(config)
 
     schemas = {
         "Error": {"type": "object", "required": ["error", "status"], "properties": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app import engine
+from app import engine, metrics
 
 PHASE_AFTER = {"init": "initialized", "assign": "assigned", "update": "updated"}
 NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "updated": "assign"}
@@ -249,6 +249,7 @@ class Session:
             ],
             "trail": [data.to_view(step.centroids).tolist()
                       for step in self.steps if step.centroids is not None],
+            "metrics": metrics.against_truth(self.labels, data.truth, data.truth_names, self.k),
         }
         if with_points:
             state["points"] = data.view.tolist()

@@ -1,0 +1,225 @@
+"""The elbow, restarts and exports of a session: right numbers, every step, clear errors."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+
+from app import analysis, create_app, datasets
+
+
+def three_blobs(seed=5):
+    random_state = np.random.RandomState(seed)
+    return np.vstack([random_state.normal(centre, 0.3, size=(30, 2))
+                      for centre in ((0, 0), (3, 0), (0, 3))]).tolist()
+
+
+# Custom points: each session on them is a new data set, so its elbow and
+# restarts start from a cold cache.
+COLD_POINTS = three_blobs()
+
+
+def elbow(client, session_id, status=200, **query):
+    response = client.get(f"/api/sessions/{session_id}/elbow", query_string=query)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def restarts(client, session_id, status=200, **query):
+    response = client.get(f"/api/sessions/{session_id}/restarts", query_string=query)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+# --- The elbow ---------------------------------------------------------------------
+
+ELBOW_SETS = [name for name in datasets.CATALOG if name not in ("mnist", "custom")]
+
+
+@pytest.mark.parametrize("dataset", [*ELBOW_SETS, {"name": "mnist", "pca_components": 2}])
+def test_the_elbow_starts_at_the_total_sum_of_squares_and_never_rises(api, client, dataset):
+    created = api.create(dataset, k=2)
+    curve = elbow(client, created["id"], k_max=10)
+    assert curve["k"] == list(range(1, 11)) and curve["complete"]
+    points = np.array(created["points"])
+    if created["view_is_space"]:
+        total = ((points - points.mean(axis=0)) ** 2).sum()
+        assert curve["inertia"][0] == pytest.approx(total, rel=1e-9)
+    assert all(later <= earlier for earlier, later in zip(curve["inertia"], curve["inertia"][1:]))
+    assert curve["silhouette"][0] is None
+    assert all(-1 <= value <= 1 for value in curve["silhouette"][1:])
+
+
+def test_each_k_of_the_elbow_is_at_least_as_good_as_ten_seeded_scikit_learn_runs(api, client):
+    created = api.create("mouse", k=3)
+    curve = elbow(client, created["id"], k_max=6)
+    X = np.array(created["points"])
+    for k, inertia in zip(curve["k"], curve["inertia"]):
+        best = min(KMeans(k, n_init=1, random_state=seed, algorithm="lloyd", tol=0).fit(X).inertia_
+                   for seed in range(10))
+        assert inertia <= best * (1 + 1e-9)
+
+
+def test_the_elbow_of_gaussian_blobs_has_its_best_silhouette_at_the_true_k(api, client):
+    curve = elbow(client, api.create("blobs", k=2)["id"], k_max=8)
+    assert int(np.argmax(curve["silhouette"][1:])) + 2 == 4
+
+
+def test_the_elbow_is_computed_once_per_data_set(api, client, monkeypatch):
+    first = elbow(client, api.create("moons", k=2)["id"], k_max=5)
+    monkeypatch.setattr(analysis, "_lloyd", lambda *args: pytest.fail("computed again"))
+    second = elbow(client, api.create("moons", k=3, seed=9)["id"], k_max=4)
+    assert second["inertia"] == first["inertia"][:4]
+
+
+def test_an_elbow_out_of_time_answers_what_it_has_and_goes_on_when_asked_again():
+    client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0}).test_client()
+    body = {"dataset": {"name": "custom", "points": COLD_POINTS}, "k": 3}
+    session_id = client.post("/api/sessions", json=body).get_json()["id"]
+    answers = [elbow(client, session_id, k_max=4) for _ in range(4)]
+    assert [answer["k"] for answer in answers] == [[1], [1, 2], [1, 2, 3], [1, 2, 3, 4]]
+    assert [answer["complete"] for answer in answers] == [False, False, False, True]
+    whole = analysis.DataAnalysis(datasets.make_custom(COLD_POINTS)).elbow(4, deadline=float("inf"))
+    assert answers[-1]["inertia"] == whole[0] and answers[-1]["silhouette"] == whole[1]
+
+
+# --- Restarts ----------------------------------------------------------------------
+
+def test_restarts_find_the_best_of_n_seeds_and_include_the_sessions_own(api, client):
+    created = api.create("uneven_sizes", k=3, init="random", seed=0)
+    state = api.step(created["id"], "run")
+    found = restarts(client, created["id"], n=12)
+    assert [start["seed"] for start in found["starts"]] == list(range(12))
+    assert found["init"] == "random" and found["complete"]
+    assert found["starts"][0]["inertia"] == state["inertia"] == found["current"]["inertia"]
+    assert found["best"]["inertia"] == min(start["inertia"] for start in found["starts"])
+    assert found["best"]["inertia"] < found["current"]["inertia"]  # this seed is a poor one
+    assert all(start["converged"] for start in found["starts"])
+
+
+def test_restarts_can_compare_init_methods_and_default_to_kmeans_plus_plus_for_manual(api, client):
+    created = api.create("blobs", k=2, init="manual")
+    assert restarts(client, created["id"], n=2)["init"] == "kmeans++"
+    assert restarts(client, created["id"], n=2, init="farthest")["init"] == "farthest"
+    assert restarts(client, created["id"], n=1)["current"]["inertia"] is None
+
+
+def test_restarts_out_of_time_answer_what_they_have_and_go_on_when_asked_again():
+    client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0}).test_client()
+    body = {"dataset": {"name": "custom", "points": COLD_POINTS}, "k": 3, "seed": 100}
+    session_id = client.post("/api/sessions", json=body).get_json()["id"]
+    answers = [restarts(client, session_id, n=3) for _ in range(3)]
+    assert [len(answer["starts"]) for answer in answers] == [1, 2, 3]
+    assert [answer["complete"] for answer in answers] == [False, False, True]
+
+
+# --- Exports -----------------------------------------------------------------------
+
+def stepped_then_run(api):
+    """A session moved by hand for three steps, then run to convergence."""
+    created = api.create("mouse", k=3, seed=3)
+    seen = [api.step(created["id"], name) for name in ("init", "assign", "update")]
+    seen.append(api.step(created["id"], "run"))
+    return created, seen
+
+
+def test_the_json_export_holds_every_step_also_those_taken_by_run(api, client):
+    created, seen = stepped_then_run(api)
+    final = seen[-1]
+    response = client.get(f"/api/sessions/{created['id']}/export.json")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    exported = response.get_json()
+    steps = exported["steps"]
+    assert [step["step"] for step in steps] == [entry["step"] for entry in final["history"]]
+    assert len(steps) > 4  # Run added steps of its own
+    assert [step["inertia"] for step in steps] == [entry["inertia"] for entry in final["history"]]
+    assert [step["centroids"] for step in steps if step["step"] != "assign"] == final["trail"]
+    assert steps[0]["labels"] is None and steps[1]["labels"] == seen[1]["labels"]
+    assert steps[-1]["labels"] == final["labels"] and steps[-1]["centroids"] == final["centroids"]
+    for before, step in zip(steps, steps[1:]):
+        assert len(step["labels"]) == created["n_samples"]
+        if step["step"] == "update":
+            assert step["labels"] == before["labels"]
+    assert exported["points"] == created["points"] and exported["truth"] == created["truth"]
+    assert exported["dataset"] == created["dataset"] and exported["seed"] == 3
+
+
+def test_the_json_export_labels_are_those_each_assignment_showed(api, client):
+    created = api.create("blobs", k=4, init="random", seed=1)
+    shown = []
+    state = api.step(created["id"], "init")
+    while not state["converged"]:
+        state = api.step(created["id"], "step")
+        if state["history"][-1]["step"] == "assign":
+            shown.append(state["labels"])
+    exported = client.get(f"/api/sessions/{created['id']}/export.json").get_json()
+    assert [step["labels"] for step in exported["steps"] if step["step"] == "assign"] == shown
+
+
+def test_the_csv_export_has_a_row_for_every_point_with_its_cluster_now(api, client):
+    created, seen = stepped_then_run(api)
+    response = client.get(f"/api/sessions/{created['id']}/export.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["x", "y", "truth", "cluster"]
+    assert len(rows) == 1 + created["n_samples"]
+    assert [[float(x), float(y)] for x, y, _, _ in rows[1:]] == created["points"]
+    assert [int(truth) for _, _, truth, _ in rows[1:]] == created["truth"]
+    assert [int(cluster) for *_, cluster in rows[1:]] == seen[-1]["labels"]
+
+
+def test_the_csv_export_leaves_cluster_and_truth_empty_when_there_are_none(api, client):
+    created = api.create({"name": "custom", "points": [[0, 0], [1, 1]]}, k=1)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/api/sessions/{created['id']}/export.csv").get_data(as_text=True))))
+    assert [(row["truth"], row["cluster"]) for row in rows] == [("", ""), ("", "")]
+
+
+def test_exports_of_a_new_session_hold_no_steps(api, client):
+    created = api.create("moons", k=2)
+    assert client.get(f"/api/sessions/{created['id']}/export.json").get_json()["steps"] == []
+
+
+# --- Bad requests ------------------------------------------------------------------
+
+BAD_QUERIES = [
+    ("elbow", "k_max=0", "k_max=0 should be between 1 and 50"),
+    ("elbow", "k_max=-3", "k_max=-3 should be between 1 and 50"),
+    ("elbow", "k_max=51", "k_max=51 should be between 1 and 50"),
+    ("elbow", "k_max=abc", "k_max must be an integer, got 'abc'"),
+    ("elbow", "k_max=2.5", "k_max must be an integer, got '2.5'"),
+    ("elbow", "k_max=", "k_max must be an integer, got ''"),
+    ("elbow", "k_max=" + "9" * 40, "k_max must be an integer"),
+    ("elbow", "kmax=3", "unknown field 'kmax' in the query"),
+    ("restarts", "n=0", "n=0 should be between 1 and 50"),
+    ("restarts", "n=51", "n=51 should be between 1 and 50"),
+    ("restarts", "n=ten", "n must be an integer, got 'ten'"),
+    ("restarts", "init=manual", 'init="manual" is not one of'),
+    ("restarts", "init=best", 'init="best" is not one of'),
+    ("restarts", "seed=3", "unknown field 'seed' in the query"),
+    ("export.json", "steps=all", "unknown field 'steps' in the query"),
+    ("export.csv", "columns=x", "unknown field 'columns' in the query"),
+]
+
+
+@pytest.mark.parametrize("endpoint, query, message", BAD_QUERIES)
+def test_bad_query_parameters_are_refused_with_400_json(api, client, endpoint, query, message):
+    session_id = api.create("blobs", k=2)["id"]
+    response = client.get(f"/api/sessions/{session_id}/{endpoint}?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["status"] == 400 and message in response.get_json()["error"]
+
+
+def test_an_elbow_past_the_number_of_points_is_refused(api, client):
+    created = api.create({"name": "custom", "points": [[0, 0], [1, 1], [2, 5]]}, k=1)
+    assert elbow(client, created["id"], status=400, k_max=4)["error"] == \
+        "k_max=4 should be <= n_samples=3"
+    assert elbow(client, created["id"])["k"] == [1, 2, 3]  # the default fits the data
+
+
+@pytest.mark.parametrize("endpoint", ["elbow", "restarts", "export.json", "export.csv"])
+def test_an_unknown_session_answers_404_json(client, endpoint):
+    response = client.get(f"/api/sessions/nope/{endpoint}")
+    assert response.status_code == 404 and "no session" in response.get_json()["error"]

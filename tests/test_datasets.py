@@ -1,0 +1,116 @@
+"""Every data set is deterministic from its parameters, has true labels, and k-means converges on it."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from app import datasets
+from app.session import Session
+
+GENERATED = [name for name in datasets.CATALOG if name != "custom"]
+NEW = ["anisotropic", "unequal_variance", "uneven_sizes", "circles", "moons", "smiley",
+       "uniform", "packed_circles"]
+
+
+def defaults(name, **changes):
+    params = {key: spec["default"] for key, spec in datasets.CATALOG[name]["params"].items()}
+    return {**params, **changes}
+
+
+def build(name, **changes):
+    """A fresh data set, not the shared cached one."""
+    return datasets.CATALOG[name]["builder"](**defaults(name, **changes))
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_kmeans_plus_plus_converges_on_every_data_set(name):
+    data = datasets.load(name, defaults(name))
+    session = Session(data=data, k=len(data.truth_names), init="kmeans++", seed=0)
+    session.run(max_iter=1000)
+    assert session.converged
+    assert len(session.labels) == data.n_samples
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_every_new_data_set_is_the_same_for_the_same_parameters(name):
+    first, second = build(name), build(name)
+    np.testing.assert_array_equal(first.view, second.view)
+    np.testing.assert_array_equal(first.truth, second.truth)
+    other = build(name, random_state=defaults(name)["random_state"] + 1)
+    assert not np.array_equal(first.view, other.view)
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_every_new_data_set_has_one_named_true_label_per_point(name):
+    data = build(name)
+    assert data.truth.shape == (data.n_samples,) and data.n_features == 2
+    assert set(data.truth.tolist()) == set(range(len(data.truth_names)))
+    if "n_samples" in datasets.CATALOG[name]["params"]:
+        assert build(name, n_samples=50).n_samples == 50
+
+
+def test_the_assumption_sets_are_scikit_learns_example():
+    points, truth = make_blobs(n_samples=1500, random_state=170)
+    anisotropic = build("anisotropic")
+    np.testing.assert_allclose(
+        anisotropic.view, points @ [[0.60834549, -0.63667341], [-0.40887718, 0.85253229]])
+    np.testing.assert_array_equal(anisotropic.truth, truth)
+    uneven = build("uneven_sizes")
+    np.testing.assert_array_equal(uneven.view[:500], points[truth == 0][:500])
+    np.testing.assert_array_equal(uneven.view[600:], points[truth == 2][:10])
+    assert np.bincount(uneven.truth).tolist() == [500, 100, 10]
+    varied, _ = make_blobs(n_samples=1500, cluster_std=[1.0, 2.5, 0.5], random_state=170)
+    np.testing.assert_array_equal(build("unequal_variance").view, varied)
+
+
+def test_packed_circles_are_seven_touching_unit_discs():
+    data = build("packed_circles", n_samples=1400)
+    centres = datasets.packed_disc_centres()
+    gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+    assert np.isclose(np.sort(gaps, axis=1)[:, 1], 2.0).all()  # every disc touches another
+    assert (np.linalg.norm(data.view - centres[data.truth], axis=1) <= 1.0).all()
+    assert np.bincount(data.truth).tolist() == [200] * 7
+
+
+def test_the_smiley_is_a_face_two_eyes_and_a_smile():
+    data = build("smiley", noise=0.0)
+    face = data.view[data.truth == 0]
+    np.testing.assert_allclose(np.linalg.norm(face, axis=1), 1.0)
+    eyes = [data.view[data.truth == part].mean(axis=0) for part in (1, 2)]
+    assert eyes[0][0] < 0 < eyes[1][0] and eyes[0][1] > 0 and eyes[1][1] > 0
+    assert (data.view[data.truth == 3][:, 1] < 0).all()  # the smile is below the eyes
+    assert data.truth_names == ("face", "left eye", "right eye", "smile")
+
+
+def test_uniform_points_fill_the_unit_square_as_one_class():
+    data = build("uniform")
+    assert data.view.min() >= 0 and data.view.max() <= 1
+    assert data.truth_names == ("no clusters",) and not data.truth.any()
+
+
+def test_the_catalog_says_what_to_look_for_in_every_data_set():
+    entries = datasets.catalog(max_points=20000)
+    assert [entry["name"] for entry in entries] == list(datasets.CATALOG)
+    for entry in entries:
+        assert isinstance(entry["look_for"], str) and len(entry["look_for"]) > 80, entry["name"]
+
+
+def test_the_catalog_caps_every_n_samples_at_max_points():
+    for entry in datasets.catalog(max_points=300):
+        if "n_samples" in entry["params"]:
+            assert entry["params"]["n_samples"]["maximum"] == 300, entry["name"]
+
+
+def test_get_datasets_lists_every_new_data_set_with_its_parameters(client):
+    listed = {entry["name"]: entry for entry in client.get("/api/datasets").get_json()["datasets"]}
+    assert set(NEW) <= set(listed)
+    assert set(listed["circles"]["params"]) == {"n_samples", "factor", "noise", "random_state"}
+    assert listed["anisotropic"]["params"]["random_state"]["default"] == 170
+    assert all(listed[name]["look_for"] for name in listed)
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_a_session_can_be_made_on_every_new_data_set_through_the_api(api, name):
+    created = api.create(name, k=2)
+    assert len(created["points"]) == created["n_samples"]
+    assert created["truth_names"] == list(build(name).truth_names)

@@ -1,0 +1,103 @@
+"""The measures of a clustering agree with scikit-learn and with counting by hand."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from app import datasets, metrics
+from app.session import Session
+
+LABELS = np.array([0, 0, 0, 1, 1, 3])  # cluster 2 is empty
+TRUTH = np.array([0, 0, 1, 1, 1, 2])
+
+
+def test_the_contingency_table_counts_points_of_each_cluster_in_each_class():
+    codes, names = metrics.true_classes(TRUTH, ("a", "b", "c"))
+    assert names == ["a", "b", "c"]
+    assert metrics.contingency(LABELS, codes, 4, 3).tolist() == [
+        [2, 1, 0],
+        [0, 2, 0],
+        [0, 0, 0],
+        [0, 0, 1],
+    ]
+
+
+def test_purity_is_the_share_of_points_in_their_clusters_commonest_class():
+    codes, names = metrics.true_classes(TRUTH, ("a", "b", "c"))
+    table = metrics.contingency(LABELS, codes, 4, len(names))
+    assert metrics.purity(table) == pytest.approx((2 + 2 + 0 + 1) / 6)
+
+
+def test_custom_labels_name_their_columns_by_value():
+    codes, names = metrics.true_classes(np.array([7, 3, 7]), ("3", "7"))
+    assert names == ["3", "7"] and codes.tolist() == [1, 0, 1]
+
+
+def test_a_generated_class_with_no_points_gets_no_column():
+    codes, names = metrics.true_classes(np.array([0, 2, 2]), ("blob 0", "blob 1", "blob 2"))
+    assert names == ["blob 0", "blob 2"] and codes.tolist() == [0, 1, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), min_size=1, max_size=60))
+def test_ari_is_scikit_learns_adjusted_rand_score(pairs):
+    labels, truth = (np.array(column) for column in zip(*pairs))
+    assert metrics.ari(labels, truth) == adjusted_rand_score(truth, labels)
+
+
+def test_the_state_carries_no_metrics_before_an_assignment_or_without_truth(api):
+    created = api.create("blobs", k=4)
+    assert created["metrics"] is None
+    api.step(created["id"], "init")
+    assert api.step(created["id"], "assign")["metrics"] is not None
+    unlabelled = api.create({"name": "custom", "points": [[0, 0], [1, 1], [5, 5]]}, k=2)
+    assert api.step(unlabelled["id"], "run")["metrics"] is None
+
+
+def test_the_states_metrics_match_scikit_learn_and_its_labels(api):
+    created = api.create("mouse", k=3, seed=2)
+    state = api.step(created["id"], "run")
+    found = state["metrics"]
+    assert found["ari"] == adjusted_rand_score(created["truth"], state["labels"])
+    table = np.array(found["contingency"])
+    assert table.shape == (3, 4) and table.sum() == created["n_samples"]
+    assert table.sum(axis=1).tolist() == np.bincount(state["labels"], minlength=3).tolist()
+    assert found["purity"] == table.max(axis=1).sum() / table.sum()
+    assert found["truth_names"] == ["head", "left ear", "right ear", "noise"]
+
+
+def test_custom_labels_are_judged_too(api):
+    points = [[0, 0], [0, 1], [5, 5], [5, 6]]
+    created = api.create({"name": "custom", "points": points, "labels": [4, 4, 9, 9]}, k=2)
+    found = api.step(created["id"], "run")["metrics"]
+    assert found["ari"] == 1.0 and found["purity"] == 1.0
+    assert found["truth_names"] == ["4", "9"]
+    assert sorted(found["contingency"]) == [[0, 2], [2, 0]]
+
+
+def test_an_mnist_state_says_which_digit_each_centroid_stands_for():
+    data = datasets.load("mnist", {"pca_components": 2})
+    session = Session(data=data, k=10, init="kmeans++", seed=0)
+    session.run(max_iter=300)
+    found = session.state()["metrics"]
+    table = np.array(found["contingency"])
+    assert table.shape == (10, 10) and table.sum(axis=0).tolist() == [500] * 10
+    assert found["truth_names"] == [str(digit) for digit in range(10)]
+
+
+def test_the_silhouette_is_scikit_learns_and_undefined_for_one_cluster():
+    data = datasets.load("blobs", {key: spec["default"]
+                                   for key, spec in datasets.CATALOG["blobs"]["params"].items()})
+    labels = data.truth
+    assert metrics.silhouette(data.X, labels) == silhouette_score(data.X, labels)
+    assert metrics.silhouette(data.X, np.zeros(data.n_samples, dtype=int)) is None
+
+
+def test_the_silhouette_of_many_points_is_a_seeded_sample():
+    data = datasets.load("mnist", {"pca_components": 10})
+    first = metrics.silhouette(data.X, data.truth)
+    assert first == metrics.silhouette(data.X, data.truth)
+    assert first == silhouette_score(data.X, data.truth, sample_size=metrics.SILHOUETTE_SAMPLE,
+                                     random_state=0)
