@@ -16,6 +16,7 @@ DEFAULTS = {
     "RATE_LIMITS_ENABLED": True,
     "SESSION_CREATE_LIMIT": "600 per minute",  # per client address: a class shares one
     "STEP_LIMIT": "25 per second",  # per session, all step endpoints together
+    "ANALYSIS_LIMIT": "120 per minute",  # elbow and restarts, per client address
     "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
     "FRAME_ANCESTORS": "*",  # origins that may frame the stepper
 }

@@ -8,11 +8,11 @@ what it has with ``"complete": false``; asking again goes on from there.
 """
 
 import csv
-import functools
 import io
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -41,7 +41,7 @@ def elbow(session_id):
     k_max = _query_integer("k_max", min(DEFAULT_K_MAX, max_k, data.n_samples), 1, max_k)
     if k_max > data.n_samples:
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
-    inertia, silhouette = _analysis(data).elbow(k_max, _deadline())
+    inertia, silhouette = _analysis(data).elbow(data, k_max, _deadline())
     return jsonify(k=list(range(1, len(inertia) + 1)), inertia=inertia, silhouette=silhouette,
                    k_max=k_max, complete=len(inertia) == k_max, starts=ELBOW_STARTS)
 
@@ -54,7 +54,7 @@ def restarts(session_id):
     default_init = session.init if session.init in SEEDED_INITS else "kmeans++"
     init = validation.choice(request.args.get("init", default_init), "init", SEEDED_INITS)
     seeds = [(session.seed + offset) % (datasets.SEED_MAX + 1) for offset in range(n)]
-    runs = _analysis(session.data).runs(session.k, init, seeds, _deadline())
+    runs = _analysis(session.data).runs(session.data, session.k, init, seeds, _deadline())
     starts = [{"seed": seed, "inertia": inertia, "iterations": iterations, "converged": converged}
               for seed, (inertia, iterations, converged) in zip(seeds, runs)]
     best = min(starts, key=lambda start: start["inertia"])
@@ -103,10 +103,18 @@ def export_csv(session_id):
 
 # --- What is computed once per data set ----------------------------------------------
 
-@functools.lru_cache(maxsize=32)
+_analyses = weakref.WeakKeyDictionary()  # Dataset -> DataAnalysis, gone with the data set
+_analyses_lock = threading.Lock()
+
+
 def _analysis(data):
-    """What has been computed on a data set, shared by every session on it."""
-    return DataAnalysis(data)
+    """What has been computed on a data set, shared by every session on it, for as
+    long as the data set itself is kept (by the data set cache or a session)."""
+    with _analyses_lock:
+        analysis = _analyses.get(data)
+        if analysis is None:
+            analysis = _analyses[data] = DataAnalysis()
+        return analysis
 
 
 class DataAnalysis:
@@ -121,8 +129,8 @@ class DataAnalysis:
 
     MAX_RUNS = 1024  # seeded runs remembered
 
-    def __init__(self, data):
-        self.data = data
+    def __init__(self):
+        # Holds no reference to its data set: the cache above is keyed weakly by it.
         self.inertia = []
         self.silhouette = []
         self._best = None  # centroids and labels of the last k's best run
@@ -130,18 +138,18 @@ class DataAnalysis:
         self._runs = OrderedDict()  # (k, init, seed) -> (inertia, iterations, converged)
         self._runs_lock = threading.Lock()
 
-    def elbow(self, k_max, deadline):
+    def elbow(self, data, k_max, deadline):
         """Inertia and silhouette for k = 1 up to ``k_max``, or as far as the deadline
         lets it get (at least one k further on each call)."""
         with self._elbow_lock:
             computed = 0
             while len(self.inertia) < k_max and not (computed and time.monotonic() > deadline):
-                self._add_next_k()
+                self._add_next_k(data)
                 computed += 1
             return self.inertia[:k_max], self.silhouette[:k_max]
 
-    def _add_next_k(self):
-        data, k = self.data, len(self.inertia) + 1
+    def _add_next_k(self, data):
+        k = len(self.inertia) + 1
         starts = [engine.init_centroids(data.X, k, "kmeans++", seed, data.x_squared_norms)
                   for seed in range(ELBOW_STARTS)]
         if self._best is not None:
@@ -151,7 +159,7 @@ class DataAnalysis:
         self.inertia.append(_inertia(best))
         self.silhouette.append(metrics.silhouette(data.X, best.labels))
 
-    def runs(self, k, init, seeds, deadline):
+    def runs(self, data, k, init, seeds, deadline):
         """(inertia, updates taken, converged) of a seeded run to convergence for each
         of ``seeds`` in turn, or as many as the deadline lets it get (at least one
         more than were known on each call)."""
@@ -161,7 +169,6 @@ class DataAnalysis:
             if result is None:
                 if computed and time.monotonic() > deadline:
                     break
-                data = self.data
                 run = _lloyd(data, engine.init_centroids(data.X, k, init, seed,
                                                          data.x_squared_norms))
                 result = (_inertia(run), run.iteration, run.converged)

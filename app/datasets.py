@@ -9,6 +9,8 @@ parameters and shared by every session that uses them.
 
 import functools
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +48,12 @@ class Dataset:
         for array in (self.X, self.offset, self.view, self.truth, self.x_squared_norms):
             if array is not None:
                 array.setflags(write=False)
+
+    @property
+    def nbytes(self):
+        """Memory held by the arrays of this data set."""
+        arrays = (self.X, self.offset, self.view, self.truth, self.x_squared_norms)
+        return sum(array.nbytes for array in arrays if array is not None)
 
     @property
     def n_samples(self):
@@ -567,14 +575,46 @@ def catalog(max_points):
     return entries
 
 
-@functools.lru_cache(maxsize=64)
-def _generated(name, frozen_params):
-    return CATALOG[name]["builder"](**dict(frozen_params))
+class _Cache:
+    """Generated data sets by parameters, least recently used first, bounded in bytes.
+
+    A bound on their number alone would not do: one MNIST projection weighs 31 MB
+    and a blobs set of 100 points 5 KB. A data set evicted here lives on for as
+    long as a session uses it.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        data = build()  # outside the lock: a slow build must not hold up every other
+        with self._lock:
+            data = self._entries.setdefault(key, data)
+            total = sum(entry.nbytes for entry in self._entries.values())
+            while total > self.max_bytes and len(self._entries) > 1:
+                _, evicted = self._entries.popitem(last=False)
+                total -= evicted.nbytes
+        return data
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE_BYTES = int(os.environ.get("KMEANS_DATASET_CACHE_BYTES", 256 * 1024 * 1024))
+_cache = _Cache(CACHE_BYTES)
 
 
 def load(name, params):
     """The shared, cached data set for a generated ``name`` and full ``params``."""
-    return _generated(name, tuple(sorted(params.items())))
+    key = (name, tuple(sorted(params.items())))
+    return _cache.get(key, lambda: CATALOG[name]["builder"](**params))
 
 
 def prepare():

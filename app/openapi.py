@@ -41,9 +41,10 @@ LINKS = {
            "parameters": {"session_id": "$response.body#/id"}}
     for name in STEPS
 } | {
-    "show": {"operationId": "show_session", "parameters": {"session_id": "$response.body#/id"}},
-    "centroids": {"operationId": "show_centroids",
-                  "parameters": {"session_id": "$response.body#/id"}},
+    name: {"operationId": operation, "parameters": {"session_id": "$response.body#/id"}}
+    for name, operation in [("show", "show_session"), ("centroids", "show_centroids"),
+                            ("elbow", "elbow"), ("restarts", "restarts"),
+                            ("export_json", "export_json"), ("export_csv", "export_csv")]
 }
 
 

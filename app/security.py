@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 STEP_ENDPOINTS = ("init", "assign", "update", "step", "run", "back", "reset")
+ANALYSIS_ENDPOINTS = ("elbow", "restarts")
 
 
 def init_app(app):
@@ -45,6 +46,12 @@ def _add_rate_limits(app):
         error_message="too many steps on this session; wait a moment")
     for name in STEP_ENDPOINTS:
         views[f"api.{name}"] = per_session(views[f"api.{name}"])
+    # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
+    analysis = limiter.shared_limit(
+        lambda: current_app.config["ANALYSIS_LIMIT"], scope="analysis",
+        error_message="too many elbow or restart requests from this address; wait a moment")
+    for name in ANALYSIS_ENDPOINTS:
+        views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter
 
 

@@ -81,7 +81,8 @@ def test_an_elbow_out_of_time_answers_what_it_has_and_goes_on_when_asked_again()
     answers = [elbow(client, session_id, k_max=4) for _ in range(4)]
     assert [answer["k"] for answer in answers] == [[1], [1, 2], [1, 2, 3], [1, 2, 3, 4]]
     assert [answer["complete"] for answer in answers] == [False, False, False, True]
-    whole = analysis.DataAnalysis(datasets.make_custom(COLD_POINTS)).elbow(4, deadline=float("inf"))
+    whole = analysis.DataAnalysis().elbow(datasets.make_custom(COLD_POINTS), 4,
+                                          deadline=float("inf"))
     assert answers[-1]["inertia"] == whole[0] and answers[-1]["silhouette"] == whole[1]
 
 
@@ -223,3 +224,15 @@ def test_an_elbow_past_the_number_of_points_is_refused(api, client):
 def test_an_unknown_session_answers_404_json(client, endpoint):
     response = client.get(f"/api/sessions/nope/{endpoint}")
     assert response.status_code == 404 and "no session" in response.get_json()["error"]
+
+
+def test_what_was_computed_on_a_data_set_goes_when_the_data_set_goes():
+    import gc
+
+    data = datasets.make_custom(COLD_POINTS)
+    analysis._analysis(data).elbow(data, 2, deadline=float("inf"))
+    assert data in analysis._analyses
+    del data
+    gc.collect()
+    assert all(kept.name != "custom" or kept.n_samples != len(COLD_POINTS)
+               for kept in analysis._analyses.keys())

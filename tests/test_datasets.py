@@ -114,3 +114,22 @@ def test_a_session_can_be_made_on_every_new_data_set_through_the_api(api, name):
     created = api.create(name, k=2)
     assert len(created["points"]) == created["n_samples"]
     assert created["truth_names"] == list(build(name).truth_names)
+
+
+def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
+    from app.datasets import _Cache
+
+    cache = _Cache(max_bytes=3 * 16_000)
+    built = []
+
+    def build(n):
+        built.append(n)
+        return datasets.make_custom([[float(i), 0.0] for i in range(n)])
+
+    first = cache.get("a", lambda: build(500))  # 500 points: 16,000 bytes of arrays and more
+    assert cache.get("a", lambda: build(500)) is first and built == [500]
+    cache.get("b", lambda: build(500))
+    cache.get("c", lambda: build(500))
+    assert cache.get("a", lambda: build(500)) is not first  # evicted, built again
+    huge = cache.get("huge", lambda: build(5000))  # bigger than the bound: kept alone
+    assert cache.get("huge", lambda: build(5000)) is huge

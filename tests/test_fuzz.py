@@ -15,7 +15,7 @@ from app import create_app
 EXCLUDED = [positive_data_acceptance]
 
 app = create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False, "MAX_POINTS": 2000,
-                  "MAX_ITER": 50, "DEFAULT_MAX_ITER": 50})
+                  "MAX_ITER": 50, "DEFAULT_MAX_ITER": 50, "MAX_COMPUTE_SECONDS": 0.05})
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
