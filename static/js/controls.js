@@ -1,0 +1,165 @@
+// The form (data set, its parameters from the catalog, k, start, seed), and
+// what the buttons and status lines show for the page's current state.
+
+import { happenedText, nextStepText, summaryText } from './messages.js';
+
+const PARAM_LABELS = {
+  n_samples: 'Points',
+  centers: 'Blobs',
+  cluster_std: 'Spread of a blob',
+  random_state: 'Data seed',
+  scale_x: 'Stretch x by',
+  standardize: 'Standardize both axes',
+  pca_components: 'PCA components',
+};
+
+/** The page's elements, found once. */
+export function findElements(root) {
+  const byId = (id) => root.getElementById(id);
+  return {
+    form: byId('settings'),
+    dataset: byId('dataset'),
+    description: byId('dataset-description'),
+    params: byId('params'),
+    newData: byId('new-data'),
+    custom: byId('custom'),
+    customPoints: byId('custom-points'),
+    csv: byId('csv'),
+    k: byId('k'),
+    start: byId('start'),
+    seed: byId('seed'),
+    manual: byId('manual'),
+    manualCentroids: byId('manual-centroids'),
+    clickMode: byId('click-mode'),
+    buttons: Object.fromEntries([...root.querySelectorAll('[data-action]')]
+      .map((button) => [button.dataset.action, button])),
+    speed: byId('speed'),
+    speedValue: byId('speed-value'),
+    next: byId('next'),
+    happened: byId('happened'),
+    error: byId('error'),
+    plot: byId('plot'),
+    regions: byId('regions'),
+    byTruth: byId('by-truth'),
+    objective: byId('objective'),
+    summary: byId('summary'),
+    gallerySection: byId('gallery-section'),
+    gallery: byId('gallery'),
+  };
+}
+
+/** Fill the form from the catalog and from settings found in the URL. */
+export function setupForm(el, catalog, wanted) {
+  el.dataset.replaceChildren(...catalog.map((entry) => new Option(entry.title, entry.name)));
+  if (catalog.some((entry) => entry.name === wanted.dataset)) el.dataset.value = wanted.dataset;
+  if (wanted.k) el.k.value = wanted.k;
+  if ([...el.start.options].some((option) => option.value === wanted.init)) el.start.value = wanted.init;
+  if (wanted.seed) el.seed.value = wanted.seed;
+  showParams(el, catalog, wanted.params);
+}
+
+/** The parameter inputs of the chosen data set, from its schema. */
+export function showParams(el, catalog, values = {}) {
+  const entry = catalog.find((item) => item.name === el.dataset.value);
+  el.description.textContent = entry.description;
+  const rows = Object.entries(entry.params).map(([key, spec]) => paramRow(key, spec, values[key]));
+  el.params.replaceChildren(el.params.querySelector('legend'), ...rows);
+}
+
+function paramRow(key, spec, value) {
+  const row = document.createElement('div');
+  row.className = spec.type === 'boolean' ? 'row checkbox' : 'row';
+  const label = document.createElement('label');
+  label.htmlFor = `param-${key}`;
+  label.textContent = PARAM_LABELS[key] ?? key;
+  label.title = spec.description;
+  const input = document.createElement('input');
+  input.id = `param-${key}`;
+  input.dataset.param = key;
+  input.dataset.kind = spec.type;
+  if (spec.nullable) input.dataset.nullable = 'true';
+  if (spec.type === 'boolean') {
+    input.type = 'checkbox';
+    input.checked = value === undefined ? spec.default : value === 'true';
+  } else {
+    input.type = 'number';
+    input.min = spec.minimum;
+    input.max = spec.maximum;
+    input.step = spec.type === 'integer' ? '1' : 'any';
+    input.value = value ?? spec.default ?? '';
+    if (spec.nullable) input.placeholder = 'all';
+  }
+  row.append(label, input);
+  return row;
+}
+
+/** What the form asks for, as the body of POST /api/sessions (custom points apart). */
+export function readSettings(el) {
+  const name = el.dataset.value;
+  const dataset = { name };
+  for (const input of el.params.querySelectorAll('[data-param]')) {
+    dataset[input.dataset.param] = paramValue(input);
+  }
+  return { dataset, k: whole(el.k.value), init: el.start.value, seed: whole(el.seed.value) };
+}
+
+// Numbers the server will check; what is not a number goes as typed, so its message says so.
+function paramValue(input) {
+  if (input.dataset.kind === 'boolean') return input.checked;
+  if (input.value === '' && input.dataset.nullable) return null;
+  return input.dataset.kind === 'integer' ? whole(input.value) : Number(input.value);
+}
+
+function whole(text) {
+  const value = Number(text);
+  return Number.isInteger(value) && text !== '' ? value : text;
+}
+
+// --- What the page shows about the run -----------------------------------------------
+
+/** Buttons, status lines and optional parts, for the page as it stands. */
+export function showStatus(el, page, running) {
+  const { state, settings } = page;
+  const hasData = Boolean(page.session) || page.custom.points.length > 0;
+  const converged = Boolean(state?.converged);
+  const { buttons } = el;
+  for (const name of ['init', 'assign', 'update']) buttons[name].disabled = !hasData;
+  buttons.step.disabled = !hasData || converged;
+  buttons.run.disabled = !hasData || (converged && !running);
+  buttons.run.textContent = running ? 'Stop' : 'Run';
+  buttons.run.classList.toggle('is-running', running);
+  buttons.back.disabled = !state?.can_back;
+  buttons.reset.disabled = !state || state.phase === 'new';
+  const next = hasData && !converged ? state?.next_step ?? 'init' : null;
+  for (const [name, button] of Object.entries(buttons)) button.classList.toggle('is-next', name === next);
+
+  el.next.textContent = nextStepText(page);
+  const happened = happenedText(state);
+  el.happened.textContent = happened.text;
+  el.happened.className = `happened ${happened.tone}`.trim();
+  el.error.textContent = page.error;
+  el.summary.textContent = summaryText(state);
+
+  const truth = page.session?.truth ?? page.custom.labels;
+  el.byTruth.disabled = !truth;
+  el.byTruth.checked = page.byTruth && Boolean(truth);
+  showOptionalParts(el, settings);
+}
+
+function showOptionalParts(el, settings) {
+  const custom = settings.dataset.name === 'custom';
+  const manual = settings.init === 'manual';
+  el.custom.hidden = !custom;
+  el.manual.hidden = !manual;
+  el.clickMode.hidden = !(custom && manual);
+  el.newData.disabled = !custom && !('random_state' in settings.dataset);
+}
+
+/** What a click in the plot adds now: 'points', 'centroids' or nothing. */
+export function clickTarget(el, page) {
+  const custom = page.settings.dataset.name === 'custom';
+  const placing = page.settings.init === 'manual' && (!page.state || page.state.phase === 'new');
+  if (custom && placing) return el.form.elements['click-mode'].value;
+  if (custom) return 'points';
+  return placing ? 'centroids' : null;
+}

@@ -1,0 +1,57 @@
+// The words a student reads: what the next step will do and why. What a step
+// did comes from the server, in its events.
+
+const START_WITH = {
+  'kmeans++': 'k-means++ draws them spread out, each far from those before, so the run starts well',
+  random: 'k distinct data points drawn at random; a bad draw can end in a poor clustering',
+  farthest: 'a random point, then each time the point farthest from all chosen so far',
+  random_partition: 'every point joins a random cluster, and the centroids start at their means',
+};
+
+/** The line above the plot: the next step, in a teacher's words. */
+export function nextStepText(page) {
+  const { state, settings } = page;
+  if (!page.session && page.custom.points.length === 0) {
+    return 'Click in the plot to add points, or upload a CSV of x,y.';
+  }
+  if (state?.converged) {
+    return 'Done: every point is with its nearest centroid and every centroid at the mean '
+      + 'of its points. Back undoes a step; Reset starts again.';
+  }
+  const next = state?.next_step ?? 'init';
+  if (next === 'init') return initText(page.placed.length, settings);
+  if (next === 'assign') {
+    return 'Next, Assign: every point joins its nearest centroid, '
+      + 'since no other choice gives a smaller inertia.';
+  }
+  return 'Next, Update: every centroid moves to the mean of its points, '
+    + 'where their squared distances add up least.';
+}
+
+function initText(placed, { k, init }) {
+  if (init !== 'manual') return `Next, Init: choose ${k} starting centroids; ${START_WITH[init]}.`;
+  if (placed < k) return `Click in the plot to place starting centroid ${placed + 1} of ${k}.`;
+  return `Next, Init: start from the ${k} centroids you placed.`;
+}
+
+/** The line under it: what the last step did, from the server's events. */
+export function happenedText(state) {
+  if (!state) return { text: '', tone: '' };
+  const events = state.events ?? [];
+  const tone = events.some((e) => e.type === 'converged') ? 'converged'
+    : events.some((e) => e.type === 'empty_cluster') ? 'relocated' : '';
+  return { text: events.map((e) => e.message).join(' '), tone };
+}
+
+/** A line of numbers under the objective chart. */
+export function summaryText(state) {
+  if (!state || state.phase === 'new') return 'No step taken yet.';
+  const parts = [`Iteration ${state.iteration}`];
+  if (state.inertia !== null) parts.push(`inertia ${formatNumber(state.inertia)}`);
+  if (state.changed !== null) parts.push(`${state.changed} changed at the last Assign`);
+  return `${parts.join(' · ')}.`;
+}
+
+export function formatNumber(value) {
+  return Math.abs(value) >= 1e5 ? value.toExponential(3) : value.toPrecision(4);
+}

@@ -1,0 +1,84 @@
+// What the plot shows, worked out from what the page remembers: the colour of
+// every point, the centroids, where they came from, and their regions.
+
+import { FADED, UNASSIGNED, palette } from './palette.js';
+
+// An empty custom plot still needs axes to click into.
+const CUSTOM_CANVAS = { x: [0, 10], y: [0, 10] };
+
+export function scene(page) {
+  const data = page.session ?? customData(page.custom);
+  const { state } = page;
+  const colours = palette(state?.k ?? page.settings.k);
+  const centroids = state?.centroids ?? page.placed;
+  const ranges = data.ranges ?? (data.ranges = plotRanges(data, page));
+  return {
+    xs: data.xs,
+    ys: data.ys,
+    pointColours: pointColours(page, data, colours),
+    centroids,
+    centroidColours: colours.slice(0, centroids.length),
+    previous: state?.phase === 'updated' ? state.trail.at(-2) : null,
+    trail: state?.trail ?? [],
+    regions: showsRegions(state) ? { centroids: state.centroids, colours: colours.slice(0, state.k) } : null,
+    ranges,
+    titles: state?.dataset.name === 'mnist' ? ['principal component 1', 'principal component 2'] : ['x', 'y'],
+  };
+}
+
+function customData({ points, labels }) {
+  return {
+    points,
+    xs: Float64Array.from(points, (p) => p[0]),
+    ys: Float64Array.from(points, (p) => p[1]),
+    truth: labels,
+    truthNames: labels ? [...new Set(labels)].sort((a, b) => a - b).map(String) : null,
+  };
+}
+
+function pointColours(page, data, colours) {
+  const labels = page.byTruth ? data.truth : page.state?.labels;
+  if (!labels) return UNASSIGNED;
+  const scheme = page.byTruth ? truthColours(data.truthNames) : (label) => colours[label];
+  const { highlight } = page;
+  const highlighted = page.byTruth || highlight === null ? null : highlight;
+  return labels.map((label) => (highlighted === null || label === highlighted ? scheme(label) : FADED));
+}
+
+// True labels are any integers; their names (sorted) give each a colour.
+function truthColours(names) {
+  const colours = palette(names.length);
+  const index = new Map(names.map((name, i) => [Number(name), i]));
+  return (label) => colours[index.get(label)];
+}
+
+// Regions mean something only where the plot is the clustered space. The API
+// says view_is_space=false for MNIST, but with 2 components the view is that space.
+function showsRegions(state) {
+  return Boolean(state?.centroids) && (state.view_is_space || state.n_features === 2);
+}
+
+/** Axis ranges around the points, fixed for a session so steps do not jump the view. */
+function plotRanges(data, page) {
+  const custom = !page.session || page.session.custom;
+  const x = span(data.xs, custom ? CUSTOM_CANVAS.x : null);
+  const y = span(data.ys, custom ? CUSTOM_CANVAS.y : null);
+  const ratio = (x[1] - x[0]) / (y[1] - y[0]);
+  // Equal scales show distances truly, unless one axis would squash the other flat.
+  return { x, y, equal: ratio > 1 / 3 && ratio < 3 };
+}
+
+function span(values, atLeast) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of values) {
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+  }
+  if (atLeast) {
+    low = Math.min(low, atLeast[0]);
+    high = Math.max(high, atLeast[1]);
+  }
+  const pad = high > low ? (high - low) * 0.06 : 1;
+  return [low - pad, high + pad];
+}

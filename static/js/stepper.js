@@ -1,0 +1,153 @@
+// The page's side of a run: opens sessions, takes steps on the server, and
+// keeps what it answers. Says when something changed; draws nothing itself.
+
+import { api } from './api.js';
+import { adoptSession, createPage, dropSession } from './state.js';
+
+const EXPIRED = 404;
+
+export class Stepper {
+  #opening = 0; // answers to older requests than the latest are dropped
+
+  #imaging = 0;
+
+  #last = Promise.resolve(true);
+
+  #queued = 0;
+
+  constructor({ onChange, onImages }) {
+    this.page = createPage();
+    this.onChange = onChange;
+    this.onImages = onImages;
+  }
+
+  /** Start afresh from these settings: a new session, shown at once (custom data: once it has points). */
+  async open(settings) {
+    const { page } = this;
+    page.settings = settings;
+    page.placed = [];
+    page.error = '';
+    dropSession(page);
+    if (settings.dataset.name !== 'custom' || page.custom.points.length > 0) {
+      try {
+        await this.#createSession();
+      } catch (error) {
+        page.error = error.message;
+      }
+    }
+    this.onChange();
+  }
+
+  /** Take a step ('init', 'assign', 'update', 'step', 'back' or 'reset') after the one
+   * under way; resolves to whether another step would change anything. */
+  take(name) {
+    // One step on its way and one waiting at most, so that a held key cannot pile them up.
+    if (this.#queued > 1) return Promise.resolve(true);
+    this.#queued += 1;
+    this.#last = this.#last.then(() => this.#take(name)).finally(() => { this.#queued -= 1; });
+    return this.#last;
+  }
+
+  async #take(name) {
+    const { page } = this;
+    try {
+      if (!page.session) await this.#createSession();
+      await this.#send(name);
+      return !page.state.converged;
+    } catch (error) {
+      page.error = error.message;
+      if (error.status === EXPIRED) await this.#renew();
+      return false;
+    } finally {
+      this.onChange();
+    }
+  }
+
+  /** A click in the plot: a starting centroid, or a point of your own data set. */
+  place(target, point) {
+    const { page } = this;
+    if (target === 'centroids') {
+      const { k } = page.settings;
+      if (page.placed.length < k) page.placed = [...page.placed, point];
+      else page.error = `All ${k} starting centroids are placed: Init starts from them.`;
+    } else if (target === 'points') {
+      // Clicked points carry no true label, so the labels no longer cover every point.
+      this.setCustom([...page.custom.points, point], null);
+      return;
+    }
+    this.onChange();
+  }
+
+  setPlaced(points) {
+    this.page.placed = points.slice(0, this.page.settings.k);
+    this.onChange();
+  }
+
+  /** New custom points: the session that had the old ones is done with. */
+  setCustom(points, labels) {
+    const { page } = this;
+    page.custom = { points, labels };
+    page.error = '';
+    dropSession(page);
+    this.onChange();
+  }
+
+  async #createSession() {
+    const ticket = ++this.#opening;
+    const created = await api.createSession(withCustomPoints(this.page.settings, this.page.custom));
+    if (ticket === this.#opening) adoptSession(this.page, created);
+  }
+
+  async #send(name) {
+    const { page } = this;
+    const [endpoint, body] = request(name, page);
+    const { id } = page.session;
+    const state = await api.step(id, endpoint, body);
+    if (id !== page.session?.id) return; // the settings changed while it was on its way
+    page.state = state;
+    page.error = '';
+    if (state.has_images) this.#loadImages();
+  }
+
+  // The server forgot an idle session: start the same settings again.
+  async #renew() {
+    try {
+      await this.#createSession();
+      this.page.error += ' A new run has started from the same settings.';
+    } catch (error) {
+      this.page.error = error.message;
+    }
+  }
+
+  async #loadImages() {
+    const ticket = ++this.#imaging;
+    const { page } = this;
+    const { id } = page.session;
+    try {
+      const images = page.state.centroids ? await api.centroids(id) : null;
+      if (ticket !== this.#imaging || id !== page.session?.id) return;
+      page.images = images;
+    } catch (error) {
+      page.error = error.message;
+    }
+    this.onImages();
+  }
+}
+
+// With init "manual", starting means sending the centroids clicked in.
+function request(name, { state, placed }) {
+  const starting = state.phase === 'new' && (name === 'init' || name === 'step');
+  if (!starting || state.init !== 'manual') return [name, {}];
+  if (placed.length < state.k) {
+    throw new Error(`Place all ${state.k} starting centroids first by clicking in the plot `
+      + `(${placed.length} of ${state.k} placed).`);
+  }
+  return ['init', { centroids: placed }];
+}
+
+function withCustomPoints(settings, custom) {
+  if (settings.dataset.name !== 'custom') return settings;
+  const dataset = { name: 'custom', points: custom.points };
+  if (custom.labels) dataset.labels = custom.labels;
+  return { ...settings, dataset };
+}

@@ -1,0 +1,48 @@
+"""MNIST's "look at the means": k centroid images that change with every update."""
+
+from playwright.sync_api import expect
+
+K = 10
+FADED = "#E6E6E6"
+
+IMAGES = "() => [...document.querySelectorAll('#gallery canvas')].map((c) => c.toDataURL())"
+IMAGES_CHANGED = """(before) => {
+    const now = [...document.querySelectorAll('#gallery canvas')].map((c) => c.toDataURL());
+    return now.length === before.length && now.some((image, j) => image !== before[j]);
+}"""
+
+
+def test_mnist_gallery_shows_k_means_that_change_after_an_update(stepper):
+    stepper.open(f"?dataset=mnist&pca_components=2&k={K}&init=kmeans%2B%2B&seed=0")
+    page = stepper.page
+    tiles = page.locator("#gallery button")
+
+    stepper.click("Init")
+    assigned = stepper.click("Assign")
+    sizes = [assigned["labels"].count(j) for j in range(K)]
+    expect(tiles).to_have_count(K)
+    expect(tiles.first).to_have_attribute("aria-label", f"Cluster 1: {sizes[0]} points")
+    before = page.evaluate(IMAGES)
+
+    stepper.click("Update")
+
+    page.wait_for_function(IMAGES_CHANGED, arg=before)
+    assert len(page.evaluate(IMAGES)) == K
+    assert stepper.requests_elsewhere() == []
+
+
+def test_picking_a_mean_highlights_its_cluster_in_the_plot(stepper):
+    stepper.open(f"?dataset=mnist&pca_components=2&k={K}&init=kmeans%2B%2B&seed=0")
+    stepper.click("Init")
+    assigned = stepper.click("Assign")
+    tile = stepper.page.locator("#gallery button").nth(2)
+    expect(tile).to_have_attribute("aria-label", f"Cluster 3: {assigned['labels'].count(2)} points")
+
+    tile.click()
+
+    expect(tile).to_have_attribute("aria-pressed", "true")
+    stepper.page.wait_for_function(
+        "(faded) => document.getElementById('plot').data[0].marker.color.includes(faded)", arg=FADED)
+    figure = stepper.figure()
+    own = figure["centroidColours"][2]
+    assert figure["points"] == [own if label == 2 else FADED for label in assigned["labels"]]
