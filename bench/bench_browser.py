@@ -31,8 +31,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 TARGET = 1.5
 
-# Resolves when Plotly has drawn the page's plot with new point colours, then waits a frame.
+# Tells when Plotly has drawn the page's plot, and how long each API call took.
 INSTRUMENT = """() => {
+    const fetchOriginal = window.fetch;
+    window.fetch = async (...args) => {
+        const start = performance.now();
+        const response = await fetchOriginal(...args);
+        await response.clone().arrayBuffer();
+        window.benchFetched = performance.now() - start;
+        return response;
+    };
     const react = Plotly.react;
     Plotly.react = function (div, ...rest) {
         return react.call(this, div, ...rest).then((result) => {
@@ -62,7 +70,7 @@ TIME_STEP = """async () => {
     await drawn;
     await new Promise(requestAnimationFrame);
     window.benchDrawn = null;
-    return performance.now() - start;
+    return [performance.now() - start, window.benchFetched];
 }"""
 
 # The same 5,000 points, recoloured as if every point changed cluster: one trace, no server.
@@ -91,9 +99,9 @@ def main():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
-        steps, repaints, answer_bytes = measure(page, origin, args.points, args.samples)
+        timings = measure(page, origin, args.points, args.samples)
         browser.close()
-    report(args.points, steps, repaints, answer_bytes)
+    report(args.points, *timings)
 
 
 class live_server:
@@ -120,7 +128,7 @@ def measure(page, origin, points, samples):
     page.goto(f"{origin}/{query}")
     page.wait_for_function("document.getElementById('plot').data?.length === 4")
     page.evaluate(INSTRUMENT)
-    steps, repaints, sizes = [], [], []
+    steps, fetches, repaints, sizes = [], [], [], []
     while len(steps) < samples:
         state = take(page, "step")  # init or update: no new labels
         if state["converged"]:
@@ -129,11 +137,13 @@ def measure(page, origin, points, samples):
         if state["next_step"] != "assign":
             continue
         settle(page)
-        steps.append(page.evaluate(TIME_STEP))
+        step, fetched = page.evaluate(TIME_STEP)
+        steps.append(step)
+        fetches.append(fetched)
         sizes.append(len(answers[-1].body()))
         settle(page)
         repaints.append(page.evaluate(TIME_REPAINT, len(repaints)))
-    return steps, repaints, statistics.median(sizes)
+    return steps, fetches, repaints, statistics.median(sizes)
 
 
 def take(page, endpoint):
@@ -152,7 +162,7 @@ def settle(page):
     time.sleep(0.05)
 
 
-def report(points, steps, repaints, answer_bytes):
+def report(points, steps, fetches, repaints, answer_bytes):
     step = statistics.median(steps)
     repaint = statistics.median(repaints)
     ratio = step / repaint
@@ -160,6 +170,8 @@ def report(points, steps, repaints, answer_bytes):
     print(f"{len(steps)} steps on {points} points (k = 20), headless Chromium:")
     print(f"  click on Step -> new labels shown   median {step:7.1f} ms"
           f"  (min {min(steps):.1f}, max {max(steps):.1f})")
+    print(f"    of which the API round trip        median {statistics.median(fetches):7.1f} ms"
+          f"  (the request, the server's step and the answer)")
     print(f"  plain Plotly.react repaint          median {repaint:7.1f} ms"
           f"  (min {min(repaints):.1f}, max {max(repaints):.1f})")
     print(f"  ratio {ratio:.2f} ({verdict} the target of {TARGET})")

@@ -26,7 +26,8 @@ async function main() {
   const render = () => {
     const { page } = stepper;
     const view = scene(page);
-    drawPlot(el.plot, view).then(() => regions.show(view.regions));
+    drawPlot(el.plot, view);
+    regions.show(view.regions);
     showStatus(el, page, runner.running);
     renderGallery();
     if (page.state !== drawnState) {

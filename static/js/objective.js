@@ -1,6 +1,8 @@
 // Beside the plot: the inertia after every assignment, which can only fall,
 // and how many points changed cluster, which reaches 0 at convergence.
 
+import { textSize } from './plot.js';
+
 const CONFIG = { displayModeBar: false };
 const INK = '#1552a8';
 const GOOD = '#17643a';
@@ -36,7 +38,7 @@ function layout(count, end) {
     showlegend: false,
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#ffffff',
-    font: { family: 'system-ui, sans-serif', size: 11, color: '#2a2f37' },
+    font: { family: 'system-ui, sans-serif', size: textSize(0.8), color: '#2a2f37' },
     xaxis: {
       anchor: 'y2', title: { text: 'assignment', standoff: 4 }, tickformat: 'd',
       range: [0.4, Math.max(count, 5) + 0.6], dtick: count > 12 ? undefined : 1,
@@ -51,12 +53,12 @@ function note(count, end) {
   if (count === 0) {
     return {
       text: 'Appears after the first Assign', showarrow: false,
-      xref: 'paper', yref: 'paper', x: 0.5, y: 0.7, font: { color: '#4a5260', size: 12 },
+      xref: 'paper', yref: 'paper', x: 0.5, y: 0.7, font: { color: '#4a5260' },
     };
   }
   if (!end) return null;
   return {
     text: 'converged', showarrow: false, x: end.x, y: end.y, yshift: 10,
-    xanchor: 'right', yanchor: 'bottom', font: { color: GOOD, size: 12 },
+    xanchor: 'right', yanchor: 'bottom', font: { color: GOOD },
   };
 }

@@ -15,7 +15,12 @@ const CONFIG = {
 /** Draw the scene; the trace order is fixed so that tests and updates find each part. */
 export function drawPlot(div, scene) {
   const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
-  return Plotly.react(div, traces, layout(scene), CONFIG);
+  return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), CONFIG);
+}
+
+/** A font size for Plotly that grows with the page's, which grows with the screen (projectors). */
+export function textSize(scale) {
+  return Math.round(parseFloat(getComputedStyle(document.documentElement).fontSize) * scale);
 }
 
 /** Refit a Plotly figure whenever its box changes size: with the window, and
@@ -62,20 +67,18 @@ function pointSize(n) {
 }
 
 // One polyline per centroid, through every position it has had, split by nulls.
-function trailTrace({ trail, centroidColours }) {
+// One colour for all: a colour per vertex would be parsed again on every repaint.
+function trailTrace({ trail, centroids }) {
   const x = [];
   const y = [];
-  const color = [];
   if (trail.length > 1) {
-    centroidColours.forEach((colour, j) => {
+    centroids.forEach((_, j) => {
       trail.forEach((positions) => {
         x.push(positions[j][0]);
         y.push(positions[j][1]);
-        color.push(colour);
       });
       x.push(null);
       y.push(null);
-      color.push(colour);
     });
   }
   return {
@@ -85,7 +88,7 @@ function trailTrace({ trail, centroidColours }) {
     y,
     mode: 'lines+markers',
     line: { color: '#3d4450', width: 1.5 },
-    marker: { size: 6, color, line: { color: OUTLINE, width: 1 } },
+    marker: { size: 4, color: '#3d4450' },
     hoverinfo: 'skip',
   };
 }
@@ -117,11 +120,24 @@ function centroidsTrace({ centroids, centroidColours }) {
   };
 }
 
-function layout(scene) {
-  const { ranges, titles } = scene;
+// Plotly writes the student's zoom, and its widening of one axis for equal
+// scales, back into the figure's layout. While the data's ranges stay the same
+// those are kept, so stepping keeps the view; new data starts from its ranges.
+function shownRanges(div, ranges) {
+  const revision = JSON.stringify(ranges);
+  const shown = div.layout?.uirevision === revision ? div.layout : null;
   return {
-    // Keep the student's zoom across steps; a new data range starts afresh.
-    uirevision: JSON.stringify(ranges),
+    revision,
+    equal: ranges.equal,
+    x: [...(shown?.xaxis.range ?? ranges.x)],
+    y: [...(shown?.yaxis.range ?? ranges.y)],
+  };
+}
+
+function layout(scene, ranges) {
+  const { titles } = scene;
+  return {
+    uirevision: ranges.revision,
     margin: { l: 56, r: 12, t: 10, b: 46 },
     showlegend: false,
     hovermode: 'closest',
@@ -129,7 +145,7 @@ function layout(scene) {
     // Transparent, so that the regions drawn under the figure show through.
     plot_bgcolor: 'rgba(0,0,0,0)',
     paper_bgcolor: 'rgba(0,0,0,0)',
-    font: { family: 'system-ui, sans-serif', size: 13, color: '#2a2f37' },
+    font: { family: 'system-ui, sans-serif', size: textSize(0.92), color: '#2a2f37' },
     xaxis: { range: ranges.x, zeroline: false, title: { text: titles[0] }, automargin: true },
     yaxis: {
       range: ranges.y,

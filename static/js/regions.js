@@ -28,15 +28,15 @@ export class RegionsLayer {
 
   /** Redraw if the regions or the axes changed since the last time. */
   draw() {
-    const axes = this.plot._fullLayout;
-    if (!axes?.xaxis) return;
-    const { xaxis, yaxis } = axes;
-    const frame = [xaxis.range, yaxis.range, xaxis._offset, yaxis._offset, xaxis._length,
-      yaxis._length, this.canvas.clientWidth, this.canvas.clientHeight];
+    const figure = this.plot._fullLayout;
+    if (!figure?.xaxis) return;
+    // Sizes from Plotly, not from the DOM: reading the DOM here would force a layout mid-step.
+    const { xaxis, yaxis, width, height } = figure;
+    const frame = [xaxis.range, yaxis.range, xaxis._offset, yaxis._offset, width, height];
     const key = JSON.stringify([this.regions, frame]);
     if (key === this.#drawn) return;
     this.#drawn = key;
-    const context = this.#fitted();
+    const context = this.#cleared(width, height);
     if (this.regions) paint(context, this.regions, xaxis, yaxis);
   }
 
@@ -50,13 +50,18 @@ export class RegionsLayer {
     }
   }
 
-  #fitted() {
+  #cleared(width, height) {
     const { canvas } = this;
     const scale = window.devicePixelRatio || 1;
-    canvas.width = Math.round(canvas.clientWidth * scale);
-    canvas.height = Math.round(canvas.clientHeight * scale);
+    const [pixelsWide, pixelsHigh] = [Math.round(width * scale), Math.round(height * scale)];
+    // Setting a canvas's size reallocates it, even to the same size.
+    if (canvas.width !== pixelsWide || canvas.height !== pixelsHigh) {
+      canvas.width = pixelsWide;
+      canvas.height = pixelsHigh;
+    }
     const context = canvas.getContext('2d');
     context.setTransform(scale, 0, 0, scale, 0, 0);
+    context.clearRect(0, 0, width, height);
     return context;
   }
 }

@@ -11,7 +11,7 @@ export function scene(page) {
   const { state } = page;
   const colours = palette(state?.k ?? page.settings.k);
   const centroids = state?.centroids ?? page.placed;
-  const ranges = data.ranges ?? (data.ranges = plotRanges(data, page));
+  const { ranges } = data;
   return {
     xs: data.xs,
     ys: data.ys,
@@ -27,10 +27,12 @@ export function scene(page) {
 }
 
 function customData({ points, labels }) {
+  const xs = Float64Array.from(points, (p) => p[0]);
+  const ys = Float64Array.from(points, (p) => p[1]);
   return {
-    points,
-    xs: Float64Array.from(points, (p) => p[0]),
-    ys: Float64Array.from(points, (p) => p[1]),
+    xs,
+    ys,
+    ranges: plotRanges(xs, ys, true),
     truth: labels,
     truthNames: labels ? [...new Set(labels)].sort((a, b) => a - b).map(String) : null,
   };
@@ -40,9 +42,8 @@ function pointColours(page, data, colours) {
   const labels = page.byTruth ? data.truth : page.state?.labels;
   if (!labels) return UNASSIGNED;
   const scheme = page.byTruth ? truthColours(data.truthNames) : (label) => colours[label];
-  const { highlight } = page;
-  const highlighted = page.byTruth || highlight === null ? null : highlight;
-  return labels.map((label) => (highlighted === null || label === highlighted ? scheme(label) : FADED));
+  const highlight = page.byTruth ? null : page.highlight;
+  return labels.map((label) => (highlight === null || label === highlight ? scheme(label) : FADED));
 }
 
 // True labels are any integers; their names (sorted) give each a colour.
@@ -59,10 +60,9 @@ function showsRegions(state) {
 }
 
 /** Axis ranges around the points, fixed for a session so steps do not jump the view. */
-function plotRanges(data, page) {
-  const custom = !page.session || page.session.custom;
-  const x = span(data.xs, custom ? CUSTOM_CANVAS.x : null);
-  const y = span(data.ys, custom ? CUSTOM_CANVAS.y : null);
+export function plotRanges(xs, ys, custom) {
+  const x = span(xs, custom ? CUSTOM_CANVAS.x : null);
+  const y = span(ys, custom ? CUSTOM_CANVAS.y : null);
   const ratio = (x[1] - x[0]) / (y[1] - y[0]);
   // Equal scales show distances truly, unless one axis would squash the other flat.
   return { x, y, equal: ratio > 1 / 3 && ratio < 3 };

@@ -2,11 +2,13 @@
 // the page keeps its id and the server's latest answer, only in memory, and
 // writes the settings (never the session) into the URL so a link reproduces them.
 
+import { plotRanges } from './scene.js';
+
 export function createPage() {
   return {
     catalog: [], // the data sets, from GET /api/datasets
     settings: null, // what the form asks for: {dataset: {name, ...}, k, init, seed}
-    session: null, // the session on the server: id, its points, their true labels
+    session: null, // the session on the server: its id, points, true labels and plot ranges
     state: null, // the server's latest answer about it
     images: null, // GET .../centroids, for data sets of images
     placed: [], // starting centroids clicked in, not yet sent
@@ -20,12 +22,13 @@ export function createPage() {
 /** Take a new session's full state (the only answer that carries the points). */
 export function adoptSession(page, created) {
   const { points, truth, truth_names: truthNames, ...state } = created;
+  const xs = Float64Array.from(points, (p) => p[0]);
+  const ys = Float64Array.from(points, (p) => p[1]);
   page.session = {
     id: created.id,
-    custom: created.dataset.name === 'custom',
-    points,
-    xs: Float64Array.from(points, (p) => p[0]),
-    ys: Float64Array.from(points, (p) => p[1]),
+    xs,
+    ys,
+    ranges: plotRanges(xs, ys, created.dataset.name === 'custom'),
     truth,
     truthNames,
   };

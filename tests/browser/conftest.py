@@ -94,6 +94,8 @@ class StepperPage:
         self.errors = []
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # The browser reports here what the Content-Security-Policy blocked.
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
 
     def open(self, query=""):
         """Load the page with settings in its URL and wait for its session and plot."""
@@ -123,6 +125,14 @@ class StepperPage:
             " return Math.abs(plot.querySelector('.main-svg').getBoundingClientRect().height"
             " - plot.getBoundingClientRect().height) < 1; })()")
         self.page.screenshot(path=path)
+
+    def regions_painted(self):
+        """Whether the Voronoi regions' canvas under the plot has anything drawn on it."""
+        return self.page.evaluate("""() => {
+            const canvas = document.getElementById('regions');
+            const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+            return data.some((value, i) => i % 4 === 3 && value > 0);
+        }""")
 
     def figure(self):
         return self.page.evaluate(READ_FIGURE)

@@ -17,6 +17,7 @@ def test_init_assign_update_until_converged_colours_points_by_the_api_labels(
         stepper, artifacts, dataset):
     stepper.open(RUNS[dataset])
     assert stepper.figure()["points"] == UNASSIGNED
+    assert not stepper.regions_painted()
 
     state = stepper.click("Init")
     stepper.wait_for_centroids(state["centroids"])
@@ -31,6 +32,7 @@ def test_init_assign_update_until_converged_colours_points_by_the_api_labels(
         assert stepper.figure()["previous"] == state["k"]
 
     assert state["converged"]
+    assert stepper.regions_painted()
     expect(stepper.page.locator("#happened")).to_contain_text("Converged")
     on_server = stepper.api(f"/sessions/{stepper.session_id()}")
     assert stepper.shown_labels() == on_server["labels"]
