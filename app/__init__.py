@@ -31,14 +31,26 @@ def create_app(test_config=None):
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from app import errors
+    from app import errors, health
     from app.store import MemoryStore
 
-    app.extensions["session_store"] = MemoryStore(
-        max_sessions=app.config["MAX_SESSIONS"],
-        idle_seconds=app.config["SESSION_IDLE_SECONDS"],
-    )
+    # REDIS_URL is the name hosting platforms and compose files use, hence no prefix.
+    app.config.setdefault("REDIS_URL", os.environ.get("REDIS_URL") or None)
+    if app.config["REDIS_URL"]:
+        from app.redis_store import RedisStore
+
+        app.extensions["session_store"] = RedisStore.from_url(
+            app.config["REDIS_URL"],
+            idle_seconds=app.config["SESSION_IDLE_SECONDS"],
+            step_seconds=app.config["MAX_COMPUTE_SECONDS"],
+        )
+    else:
+        app.extensions["session_store"] = MemoryStore(
+            max_sessions=app.config["MAX_SESSIONS"],
+            idle_seconds=app.config["SESSION_IDLE_SECONDS"],
+        )
     errors.register(app)
+    app.register_blueprint(health.bp)
 
     from app import analysis, api, pages, vendor
 

@@ -1,5 +1,6 @@
 """Every error leaves the server in one JSON shape: {"error": message, "status": code}."""
 
+import redis
 from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,13 @@ def register(app):
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def store_unreachable(error):
+        current_app.logger.warning("session store unreachable: %s", error)
+        return error_response(503, "the session store (Redis) cannot be reached; "
+                                   "try again in a moment")
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

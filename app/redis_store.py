@@ -1,0 +1,179 @@
+"""Sessions in Redis, shared by every worker and every server of a class.
+
+Each session is one key holding its record (see ``records``), whose expiry is
+pushed back on every read and write, so a class's sessions outlive restarts of
+the app and are forgotten once idle.
+
+``lock(id)`` holds a lock in Redis (SET NX PX with a random token), so two
+clicks on one session are taken one after the other even when two servers
+answer them. A step costs two round trips: the lock is taken together with
+the read of the session, and given back together with the write, which only
+happens if the lock is still ours: a step that outlived its lock is refused
+rather than written over the next one.
+"""
+
+import random
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from app.errors import ApiError
+from app.records import from_record, to_record
+
+# KEYS: lock, session. ARGV: token, lock ms, idle ms. The lock may already be ours:
+# a retried call whose first reply was lost must not wait on its own lock.
+TAKE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+        and redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return {0, false}
+end
+return {1, redis.call('GETEX', KEYS[2], 'PX', ARGV[3])}
+"""
+# KEYS: lock, session. ARGV: token, record, idle ms. Saved already (a retried call)
+# counts as saved.
+SAVE_AND_GIVE_BACK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return redis.call('GET', KEYS[2]) == ARGV[2] and 1 or 0
+end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+# KEYS: lock. ARGV: token. Never someone else's lock, taken after ours expired.
+GIVE_BACK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class SessionBusy(ApiError):
+    """The session's lock could not be had in time, or was lost before the save."""
+
+    def __init__(self, message):
+        super().__init__(503, message)
+
+
+@dataclass
+class _Hold:
+    """A lock this thread holds, and the session as it stands for the holder."""
+
+    token: str
+    record: bytes | None
+    unsaved: bool = False
+
+
+class RedisStore:
+    """Sessions as records in Redis, each step under a lock held in Redis."""
+
+    def __init__(self, client, idle_seconds, lock_seconds, wait_seconds, prefix="kmeans:"):
+        self.client = client
+        self.idle_ms = int(idle_seconds * 1000)
+        self.lock_ms = int(lock_seconds * 1000)
+        self.wait_seconds = wait_seconds
+        self.prefix = prefix
+        self._take = client.register_script(TAKE)
+        self._save_and_give_back = client.register_script(SAVE_AND_GIVE_BACK)
+        self._give_back = client.register_script(GIVE_BACK)
+        self._local = threading.local()
+
+    @classmethod
+    def from_url(cls, url, idle_seconds, step_seconds):
+        """A store on ``url`` whose lock outlasts the longest step (``step_seconds``)."""
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            # A couple of quick retries ride over a restarted Redis (the pool's old
+            # connections are dead); more would only delay the 503 when it is down.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+            health_check_interval=30,
+        )
+        return cls(client, idle_seconds, lock_seconds=2 * step_seconds + 10,
+                   wait_seconds=step_seconds + 5)
+
+    def get(self, session_id):
+        """The session, or None if there is none (or it expired); its expiry starts again."""
+        hold = self._holds().get(session_id)
+        if hold is not None:
+            record = hold.record  # read with the lock, and no one else may write it since
+        else:
+            record = self.client.getex(self._key(session_id), px=self.idle_ms)
+        return None if record is None else from_record(record)
+
+    def put(self, session):
+        """Save the session; under its lock, when the lock is given back."""
+        record = to_record(session)
+        hold = self._holds().get(session.id)
+        if hold is not None:
+            hold.record, hold.unsaved = record, True
+        else:
+            self.client.set(self._key(session.id), record, px=self.idle_ms)
+
+    def delete(self, session_id):
+        """Forget the session; True if there was one."""
+        hold = self._holds().get(session_id)
+        if hold is not None:
+            hold.record, hold.unsaved = None, False
+        return self.client.delete(self._key(session_id)) == 1
+
+    @contextmanager
+    def lock(self, session_id):
+        """Hold this session for one step: other steps on it, on any server, wait."""
+        token = secrets.token_hex(16)
+        hold = _Hold(token, self._wait_for_lock(session_id, token))
+        self._holds()[session_id] = hold
+        try:
+            yield
+        finally:
+            del self._holds()[session_id]
+            self._release(session_id, hold)
+
+    def ping(self):
+        """True if Redis answers."""
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False
+
+    def _wait_for_lock(self, session_id, token):
+        """Take the lock, waiting for it if need be; the session's record as it stands."""
+        keys = [self._lock_key(session_id), self._key(session_id)]
+        deadline = time.monotonic() + self.wait_seconds
+        pause = 0.001
+        while True:
+            taken, record = self._take(keys=keys, args=[token, self.lock_ms, self.idle_ms])
+            if taken:
+                return record
+            if time.monotonic() > deadline:
+                raise SessionBusy(f"this session is busy with another step (waited "
+                                  f"{self.wait_seconds:g} s); try again in a moment")
+            # Jittered, growing pauses: racing clicks do not poll Redis in lockstep.
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, 0.05)
+
+    def _release(self, session_id, hold):
+        lock_key = self._lock_key(session_id)
+        if not hold.unsaved:
+            self._give_back(keys=[lock_key], args=[hold.token])
+        elif not self._save_and_give_back(keys=[lock_key, self._key(session_id)],
+                                          args=[hold.token, hold.record, self.idle_ms]):
+            raise SessionBusy("this step took longer than a session may be held, so it was "
+                              "not saved; try it again")
+
+    def _holds(self):
+        """This thread's locks, by session id."""
+        if not hasattr(self._local, "holds"):
+            self._local.holds = {}
+        return self._local.holds
+
+    def _key(self, session_id):
+        return f"{self.prefix}session:{session_id}"
+
+    def _lock_key(self, session_id):
+        return f"{self.prefix}lock:{session_id}"
