@@ -298,17 +298,19 @@ def make_mnist(pca_components):
         image_map = (None, None)
     else:
         data = (pixels - pca_mean) @ components[:pca_components].T
-        view_map = (np.zeros(pca_components), np.eye(pca_components)[:2])
+        # With two components the view is the clustering space itself.
+        view_map = None if pca_components == 2 else (
+            np.zeros(pca_components), np.eye(pca_components)[:2])
         image_map = (pca_mean, components[:pca_components])
     offset = data.mean(axis=0)
     X = np.ascontiguousarray(data - offset)
-    origin, axes = view_map
+    view = data if view_map is None else (data - view_map[0]) @ view_map[1].T
     return Dataset(
         name="mnist",
         params={"pca_components": pca_components},
         X=X,
         offset=offset,
-        view=(data - origin) @ axes.T,
+        view=view,
         truth=digits.astype(np.int64),
         truth_names=tuple(str(d) for d in range(10)),
         view_map=view_map,

@@ -133,3 +133,14 @@ def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
     assert cache.get("a", lambda: build(500)) is not first  # evicted, built again
     huge = cache.get("huge", lambda: build(5000))  # bigger than the bound: kept alone
     assert cache.get("huge", lambda: build(5000)) is huge
+
+
+@pytest.mark.parametrize("components, is_space", [(2, True), (10, False), (None, False)])
+def test_mnist_is_drawn_in_its_clustering_space_only_with_two_components(components, is_space):
+    data = datasets.load("mnist", {"pca_components": components})
+    assert data.view_is_space is is_space
+    centroids = data.X[:3]
+    # The view of a centroid is where its points are drawn, whatever the space.
+    np.testing.assert_allclose(data.to_view(centroids), data.view[:3], atol=1e-9)
+    if is_space:
+        np.testing.assert_allclose(data.from_view(data.view[:3]), centroids, atol=1e-9)
