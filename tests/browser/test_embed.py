@@ -195,6 +195,47 @@ def test_commands_are_ignored_from_a_sibling_frame_and_from_an_origin_outside_th
     assert len(step_requests) == 2
 
 
+@pytest.mark.parametrize("origin, allowed, obeyed", [
+    ("https://moodle.school.example", "*", True),
+    ("https://moodle.school.example", "'self' https://moodle.school.example", True),
+    ("https://moodle.school.example:8443", "'self' https://moodle.school.example", False),
+    ("http://moodle.school.example", "'self' https://moodle.school.example", False),
+    ("https://evil.example", "'self' https://moodle.school.example", False),
+    ("https://moodle.school.example.evil.example", "'self' https://moodle.school.example", False),
+    ("https://school.instructure.com", "'self' https://*.instructure.com", True),
+    ("https://instructure.com", "'self' https://*.instructure.com", False),
+    ("https://evilinstructure.com", "'self' https://*.instructure.com", False),
+    ("https://anything.example", "'self' https:", True),
+    ("http://anything.example", "'self' https:", False),
+    ("http://127.0.0.1:8001", "'self' 127.0.0.1:8001", True),
+    ("http://127.0.0.1:8002", "'self' 127.0.0.1:8001", False),
+    ("http://127.0.0.1:8002", "'self' http://127.0.0.1:*", True),
+    ("null", "'self' https:", False),
+    ("SELF", "'self' https://moodle.school.example", True),
+])
+def test_the_origin_of_a_command_is_matched_as_csp_matches_frame_ancestors(
+        context, live_server, origin, allowed, obeyed):
+    page = context.new_page()
+    page.goto(live_server + "/embed?dataset=custom&points=0,0,1,1&k=1&controls=")
+    origin = live_server if origin == "SELF" else origin
+    answer = page.evaluate("""async ([origin, allowed]) => {
+        const { originAllowed } = await import('/static/js/protocol.js');
+        return originAllowed(origin, allowed, window.location.origin);
+    }""", [origin, allowed])
+    assert answer is obeyed
+
+
+def test_autoplay_runs_to_convergence_with_no_click(context, host_port, app_site):
+    host = HostPage(context, host_url(host_port),
+                    app_site + "/embed?dataset=mouse&k=3&init=random&seed=1&controls=&autoplay=1&speed=12")
+    host.page.wait_for_function(
+        """() => [...document.querySelectorAll('#log code')].map((c) => JSON.parse(c.textContent))
+            .some((m) => m.type === 'kmeans:step' && m.converged)""")
+    steps = host.messages("step")
+    assert steps[0]["phase"] == "initialized" and steps[-1]["converged"]
+    assert host.frame.locator("[data-action]").count() == 0
+
+
 def test_a_page_outside_the_list_cannot_frame_the_stepper(context, host_port, listing_app):
     page = context.new_page()
     page.goto(f"http://localhost:{host_port}/embed-host.html"
