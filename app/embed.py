@@ -41,8 +41,6 @@ def embed():
 def _page(title, options=None, error=""):
     return render_template(
         "embed.html", options=options, error=error, title=title,
-        controls=options["controls"] if options else (),
-        speed=options["speed"] if options else 4,
         frame_ancestors=frame_ancestors(current_app.config),
         full_page=_full_page_url(request.args))
 

@@ -64,7 +64,9 @@ export function wireShare(root, currentPage) {
     const page = currentPage();
     if (!shown || !page.settings) return;
     const url = embedUrl(root.location.href, page);
-    el.text.value = shown === 'share' ? url : iframeSnippet(url, runTitle(page));
+    const text = shown === 'share' ? url : iframeSnippet(url, runTitle(page));
+    if (text === el.text.value) return; // keep a selection, and "Copied.", while steps go on
+    el.text.value = text;
     el.note.textContent = linkNote(url, page);
   };
   const show = (which) => {
