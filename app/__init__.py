@@ -52,11 +52,12 @@ def create_app(test_config=None):
     errors.register(app)
     app.register_blueprint(health.bp)
 
-    from app import analysis, api, pages, vendor
+    from app import analysis, api, embed, pages, vendor
 
     app.register_blueprint(api.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(vendor.bp)
 
     from app import security

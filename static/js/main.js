@@ -14,6 +14,7 @@ import { drawPlot, keepFitted, onPlotClick } from './plot.js';
 import { RegionsLayer } from './regions.js';
 import { Runner } from './runner.js';
 import { scene } from './scene.js';
+import { wireShare } from './share.js';
 import { settingsFromUrl, writeUrl } from './state.js';
 import { Stepper } from './stepper.js';
 
@@ -22,6 +23,7 @@ const SETTINGS = ['dataset', 'k', 'start', 'seed'];
 async function main() {
   const el = findElements(document);
   const regions = new RegionsLayer(el.regions, el.plot);
+  const share = wireShare(document, () => stepper.page);
   let drawnState;
   const render = () => {
     const { page } = stepper;
@@ -30,6 +32,7 @@ async function main() {
     regions.show(view.regions);
     showStatus(el, page, runner.running);
     renderGallery();
+    share.refresh();
     if (page.state !== drawnState) {
       drawnState = page.state;
       afterPaint(() => drawObjective(el.objective, page.state?.history ?? []));

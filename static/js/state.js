@@ -60,11 +60,16 @@ export function settingsFromUrl(search) {
   return { dataset: pick('dataset'), params, k: pick('k'), init: pick('init'), seed: pick('seed') };
 }
 
-/** Write the settings into the URL, without the custom points (too many for a link). */
-export function writeUrl(settings) {
+/** The settings as a query string (data set, its parameters, k, init, seed), without custom points. */
+export function settingsQuery(settings) {
   const { name, points, labels, ...params } = settings.dataset;
   const query = new URLSearchParams({ dataset: name });
   for (const [key, value] of Object.entries(params)) query.set(key, value ?? '');
   for (const key of TOP_LEVEL) query.set(key, settings[key]);
-  history.replaceState(null, '', `?${query}`);
+  return query;
+}
+
+/** Write the settings into the URL, without the custom points (too many for a link). */
+export function writeUrl(settings) {
+  history.replaceState(null, '', `?${settingsQuery(settings)}`);
 }

@@ -1,0 +1,140 @@
+// The entry of /embed: the stepper with only the controls its query asked for,
+// opened from the settings the server checked, talking to the page that frames it.
+
+import { bindKeys } from './keyboard.js';
+import { happenedText, nextStepText, summaryText } from './messages.js';
+import { drawPlot, keepFitted, onPlotClick } from './plot.js';
+import { connectToHost } from './protocol.js';
+import { RegionsLayer } from './regions.js';
+import { Runner } from './runner.js';
+import { scene } from './scene.js';
+import { Stepper } from './stepper.js';
+
+async function main() {
+  const root = document.getElementById('embed');
+  const el = findElements(root);
+  let act = () => {}; // until the run is open
+  const host = connectToHost({
+    allowed: root.dataset.frameAncestors,
+    content: root,
+    onCommand: (command) => act(command),
+  });
+  if (root.dataset.error) {
+    host.error(root.dataset.error);
+    return;
+  }
+  const options = JSON.parse(root.dataset.options);
+  const regions = new RegionsLayer(el.regions, el.plot);
+  let reported = null;
+  let shownError = '';
+  const render = () => {
+    const { page } = stepper;
+    const view = scene(page);
+    drawPlot(el.plot, view);
+    regions.show(view.regions);
+    showStatus(el, page, runner.running);
+    if (page.error && page.error !== shownError) host.error(page.error);
+    shownError = page.error;
+  };
+  const stepper = new Stepper({ onChange: render, onImages: () => {} });
+  // Every step that changed the state is reported, whoever asked for it.
+  const take = async (name) => {
+    const goOn = await stepper.take(name);
+    const { state } = stepper.page;
+    if (state && state !== reported) {
+      reported = state;
+      host.step(name, state);
+    }
+    return goOn;
+  };
+  const speed = () => Number(el.speed?.value ?? options.speed);
+  const runner = new Runner({
+    step: () => take('step'),
+    interval: () => 1000 / speed(),
+    onChange: () => showStatus(el, stepper.page, runner.running),
+  });
+
+  if (options.custom) stepper.page.custom = options.custom;
+  await stepper.open(options.settings);
+  if (options.centroids) stepper.setPlaced(options.centroids);
+  reported = stepper.page.state;
+  // Commands are obeyed from here on, once there is a run to step.
+  act = (name) => {
+    if (name === 'run') return runner.running || runner.start();
+    runner.stop();
+    return name === 'stop' || take(name);
+  };
+  wire(el, stepper, runner, act);
+  host.ready();
+  if (options.autoplay) runner.start();
+}
+
+function findElements(root) {
+  const byId = (id) => root.querySelector(`#${id}`);
+  return {
+    buttons: Object.fromEntries([...root.querySelectorAll('[data-action]')]
+      .map((button) => [button.dataset.action, button])),
+    speed: byId('speed'),
+    speedValue: byId('speed-value'),
+    next: byId('next'),
+    happened: byId('happened'),
+    error: byId('error'),
+    plot: byId('plot'),
+    regions: byId('regions'),
+    summary: byId('summary'),
+  };
+}
+
+function wire(el, stepper, runner, act) {
+  for (const [name, button] of Object.entries(el.buttons)) {
+    button.addEventListener('click', () => (name === 'run' ? runner.toggle() : act(name)));
+  }
+  // Keys only for what the page's author chose to show.
+  const { step, back, run } = el.buttons;
+  bindKeys(document, {
+    step: () => step && act('step'),
+    back: () => back && act('back'),
+    run: () => run && runner.toggle(),
+  });
+  onPlotClick(el.plot, (x, y) => {
+    const { page } = stepper;
+    const placing = page.settings.init === 'manual' && (!page.state || page.state.phase === 'new');
+    if (placing) stepper.place('centroids', [x, y]);
+  });
+  keepFitted(el.plot);
+  el.speed?.addEventListener('input', () => { el.speedValue.textContent = `${el.speed.value} steps/s`; });
+}
+
+function showStatus(el, page, running) {
+  const { state } = page;
+  const converged = Boolean(state?.converged);
+  const { buttons } = el;
+  const enable = {
+    init: Boolean(page.session),
+    assign: Boolean(page.session),
+    update: Boolean(page.session),
+    step: Boolean(page.session) && !converged,
+    run: Boolean(page.session) && (!converged || running),
+    back: Boolean(state?.can_back),
+    reset: Boolean(state) && state.phase !== 'new',
+  };
+  const due = page.session && !converged ? state?.next_step ?? 'init' : null;
+  // Without the half-step buttons, Step is the one that takes it.
+  const next = due && !buttons[due] ? 'step' : due;
+  for (const [name, button] of Object.entries(buttons)) {
+    button.disabled = !enable[name];
+    button.classList.toggle('is-next', name === next);
+  }
+  if (buttons.run) {
+    buttons.run.textContent = running ? 'Stop' : 'Run';
+    buttons.run.classList.toggle('is-running', running);
+  }
+  el.next.textContent = nextStepText(page);
+  const happened = happenedText(state);
+  el.happened.textContent = happened.text;
+  el.happened.className = `happened ${happened.tone}`.trim();
+  el.error.textContent = page.error;
+  el.summary.textContent = summaryText(state);
+}
+
+main();

@@ -1,0 +1,141 @@
+"""/embed: the query checked once, the settings handed to the page, and the headers that let it be framed."""
+
+import json
+import re
+
+import pytest
+
+from app import create_app
+
+OPTIONS = re.compile(r"data-options='([^']*)'")
+ALERT = re.compile(r'role="alert">([^<]*)<')
+
+
+def options_of(response):
+    match = OPTIONS.search(response.get_data(as_text=True))
+    return json.loads(match.group(1)) if match else None
+
+
+def alert_of(response):
+    return ALERT.search(response.get_data(as_text=True)).group(1)
+
+
+def test_the_query_becomes_the_settings_of_the_run(client):
+    response = client.get("/embed?dataset=mouse&random_state=7&k=3&init=random&seed=1")
+    assert response.status_code == 200
+    assert options_of(response) == {
+        "settings": {"dataset": {"name": "mouse", "random_state": 7}, "k": 3, "init": "random",
+                     "seed": 1},
+        "custom": None,
+        "centroids": None,
+        "controls": ["step", "back", "reset", "run"],
+        "autoplay": False,
+        "speed": 4,
+    }
+    assert "<title>K-Means Stepper: Mickey Mouse, k = 3</title>" in response.get_data(as_text=True)
+
+
+def test_data_set_parameters_are_typed_by_the_catalog(client):
+    response = client.get("/embed?dataset=blobs&n_samples=300&cluster_std=1.5&scale_x=100"
+                          "&standardize=true&k=5")
+    assert options_of(response)["settings"]["dataset"] == {
+        "name": "blobs", "n_samples": 300, "cluster_std": 1.5, "scale_x": 100.0, "standardize": True}
+    mnist = options_of(client.get("/embed?dataset=mnist&pca_components=&k=10"))
+    assert mnist["settings"]["dataset"] == {"name": "mnist", "pca_components": None}
+
+
+def test_custom_points_labels_and_manual_centroids_come_from_the_query(client):
+    response = client.get("/embed?dataset=custom&points=0,0,0.5,1,10,10,10.25,-1e-3&labels=0,0,1,1"
+                          "&k=2&init=manual&centroids=1,1,9,9")
+    options = options_of(response)
+    assert options["custom"] == {"points": [[0, 0], [0.5, 1], [10, 10], [10.25, -0.001]],
+                                 "labels": [0, 0, 1, 1]}
+    assert options["centroids"] == [[1, 1], [9, 9]]
+
+
+def test_controls_autoplay_and_speed(client):
+    options = options_of(client.get("/embed?controls=run,step,speed&autoplay=1&speed=9"))
+    assert options["controls"] == ["step", "run", "speed"]  # in the toolbar's order
+    assert options["autoplay"] is True and options["speed"] == 9
+    page = client.get("/embed?controls=run,step").get_data(as_text=True)
+    assert re.findall(r'data-action="(\w+)"', page) == ["step", "run"]
+    bare = client.get("/embed?controls=")
+    assert options_of(bare)["controls"] == [] and "data-action" not in bare.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("dataset=nope", 'dataset="nope" is not one of'),
+    ("k=three", 'k must be an integer, got "three"'),
+    ("k=0", "k=0 should be between 1 and 50"),
+    ("init=best", 'init="best" is not one of'),
+    ("seed=-1", "seed=-1 should be between 0 and 4294967295"),
+    ("dataset=blobs&n_samples=2.5", "n_samples must be an integer, got 2.5"),
+    ("dataset=blobs&cluster_std=nan", 'cluster_std must be a number, got "nan"'),
+    ("dataset=blobs&standardize=yes", 'standardize must be true or false, got "yes"'),
+    ("dataset=mouse&n_samples=10", "unknown parameter 'n_samples'; data set 'mouse' takes ['random_state']"),
+    ("dataset=custom", "dataset=custom needs its points"),
+    ("dataset=custom&points=1,2,3", "points must be x,y pairs"),
+    ("dataset=custom&points=1,2,x,4", 'points[1] must hold two numbers'),
+    ("dataset=custom&points=1,2,3,4&labels=0", "labels has 1 values for 2 points"),
+    ("dataset=custom&points=1,2,3,4&labels=0,-1", "labels[1]=-1 should be between 0 and 999"),
+    ("dataset=blobs&points=1,2", "points go only with dataset=custom"),
+    ("centroids=1,2", "centroids go only with init=manual"),
+    ("k=2&init=manual&centroids=1,2", "centroids has 1 points; between 2 and 2 are allowed"),
+    ("controls=step,jump", 'controls="jump" is not one of'),
+    ("autoplay=yes", "autoplay must be 1 or 0"),
+    ("speed=100", "speed=100 should be between 1 and 12"),
+])
+def test_a_bad_query_answers_400_with_a_page_saying_what_is_wrong(client, query, message):
+    response = client.get(f"/embed?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    shown = alert_of(response).replace("&#34;", '"').replace("&#39;", "'")
+    assert shown.startswith("This link to the stepper cannot be opened: ")
+    assert message in shown
+    assert options_of(response) is None
+
+
+def test_the_page_links_to_the_full_stepper_with_the_same_settings(client):
+    page = client.get("/embed?dataset=mouse&k=3&init=random&seed=1&controls=step&autoplay=1")
+    assert 'href="/?dataset=mouse&amp;k=3&amp;init=random&amp;seed=1"' in page.get_data(as_text=True)
+
+
+def test_the_page_loads_only_its_own_scripts_and_no_inline_one(client):
+    page = client.get("/embed?dataset=mouse").get_data(as_text=True)
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/vendor/plotly.min.js">', '<script type="module" src="/static/js/embed.js">']
+    assert "style=" not in page
+
+
+# --- Headers: framed by anyone, or by the configured origins -------------------------
+
+def policy_of(response):
+    policy = response.headers["Content-Security-Policy"]
+    return dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+
+@pytest.mark.parametrize("query", ["dataset=mouse&k=3", "k=nope"])
+def test_embed_may_be_framed_by_any_origin_by_default_and_sets_no_cookie(client, query):
+    response = client.get(f"/embed?{query}")
+    assert policy_of(response)["frame-ancestors"] == "*"
+    assert policy_of(response)["script-src"] == "'self' 'unsafe-eval'"
+    assert "X-Frame-Options" not in response.headers
+    assert "Set-Cookie" not in response.headers
+    assert 'data-frame-ancestors="*"' in response.get_data(as_text=True)
+
+
+def test_configured_origins_frame_it_and_are_the_ones_its_commands_may_come_from():
+    client = create_app({"TESTING": True,
+                         "FRAME_ANCESTORS": "https://moodle.school.example,https://*.instructure.com"}
+                        ).test_client()
+    response = client.get("/embed?dataset=mouse")
+    allowed = "'self' https://moodle.school.example https://*.instructure.com"
+    assert policy_of(response)["frame-ancestors"] == allowed
+    assert "X-Frame-Options" not in response.headers
+    assert f'data-frame-ancestors="{allowed.replace(chr(39), "&#39;")}"' in response.get_data(as_text=True)
+
+
+def test_frame_ancestors_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("KMEANS_FRAME_ANCESTORS", "https://canvas.example")
+    response = create_app({"TESTING": True}).test_client().get("/embed")
+    assert policy_of(response)["frame-ancestors"] == "'self' https://canvas.example"
