@@ -36,7 +36,7 @@ async function main() {
     if (page.error && page.error !== shownError) host.error(page.error);
     shownError = page.error;
   };
-  const stepper = new Stepper({ onChange: render, onImages: () => {} });
+  const stepper = new Stepper({ onChange: render });
   // Every step that changed the state is reported, whoever asked for it.
   const take = async (name) => {
     const goOn = await stepper.take(name);

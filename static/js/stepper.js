@@ -15,7 +15,8 @@ export class Stepper {
 
   #queued = 0;
 
-  constructor({ onChange, onImages }) {
+  /** onImages, if given, gets the centroids as images (MNIST); without it none are fetched. */
+  constructor({ onChange, onImages = null }) {
     this.page = createPage();
     this.onChange = onChange;
     this.onImages = onImages;
@@ -106,7 +107,7 @@ export class Stepper {
     if (id !== page.session?.id) return; // the settings changed while it was on its way
     page.state = state;
     page.error = '';
-    if (state.has_images) this.#loadImages();
+    if (state.has_images && this.onImages) this.#loadImages();
   }
 
   // The server forgot an idle session: start the same settings again.
