@@ -16,6 +16,7 @@ import { Runner } from './runner.js';
 import { scene } from './scene.js';
 import { settingsFromUrl, writeUrl } from './state.js';
 import { Stepper } from './stepper.js';
+import { Teaching } from './teaching.js';
 
 const SETTINGS = ['dataset', 'k', 'start', 'seed'];
 
@@ -23,6 +24,7 @@ async function main() {
   const el = findElements(document);
   const regions = new RegionsLayer(el.regions, el.plot);
   let drawnState;
+  let teaching = null;
   const render = () => {
     const { page } = stepper;
     const view = scene(page);
@@ -32,7 +34,10 @@ async function main() {
     renderGallery();
     if (page.state !== drawnState) {
       drawnState = page.state;
-      afterPaint(() => drawObjective(el.objective, page.state?.history ?? []));
+      afterPaint(() => {
+        drawObjective(el.objective, page.state?.history ?? []);
+        teaching?.show(page);
+      });
     }
   };
   const renderGallery = () => {
@@ -54,6 +59,7 @@ async function main() {
     return;
   }
   setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
+  teaching = new Teaching(document, el, stepper.page.catalog, () => openFromForm(el, stepper, runner));
   wire(el, stepper, runner, render);
   await openFromForm(el, stepper, runner);
 }
