@@ -53,7 +53,8 @@ export class Elbow {
         this.#curve = curve;
         this.#draw(curve, this.#page.state?.k);
         if (curve.complete) break;
-        this.status.textContent = `Computed k = 1 to ${curve.k.length} of ${kMax}; computing k = ${curve.k.length + 1}…`;
+        const done = curve.k.length;
+        this.status.textContent = `Computed k = 1 to ${done} of ${kMax}; computing k = ${done + 1}…`;
       }
       this.status.textContent = `Best inertia of ${this.#curve.starts} k-means++ starts for each k.`;
     } catch (error) {
@@ -91,8 +92,14 @@ function layout(curve, k) {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#ffffff',
     font: { family: 'system-ui, sans-serif', size: textSize(0.75), color: '#2a2f37' },
-    xaxis: { title: { text: 'k', standoff: 2 }, dtick: curve.k_max > 12 ? undefined : 1, range: [0.5, curve.k_max + 0.5] },
-    yaxis: { title: { text: 'inertia', font: { color: INERTIA } }, exponentformat: 'SI', nticks: 4, rangemode: 'tozero' },
+    xaxis: {
+      title: { text: 'k', standoff: 2 }, dtick: curve.k_max > 12 ? undefined : 1,
+      range: [0.5, curve.k_max + 0.5],
+    },
+    yaxis: {
+      title: { text: 'inertia', font: { color: INERTIA } }, exponentformat: 'SI', nticks: 4,
+      rangemode: 'tozero',
+    },
     yaxis2: {
       title: { text: 'silhouette', font: { color: SILHOUETTE } }, overlaying: 'y', side: 'right',
       range: [-0.1, 1], tickvals: [0, 0.5, 1], showgrid: false,

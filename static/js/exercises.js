@@ -44,7 +44,6 @@ export class Exercises {
     showParams(el, catalog, exercise.params);
     el.k.value = String(exercise.k);
     reopen();
-    this.#sentences();
     const control = el.form.querySelector(`#${exercise.focus}`);
     control.focus();
     control.scrollIntoView({ block: 'nearest' });
@@ -56,13 +55,14 @@ export class Exercises {
     if (!settings) return;
     this.#remember(settings, state);
     const texts = this.#sentences();
-    const blobs = settings.dataset.name === 'blobs';
-    if (texts['explain-spread']) texts['explain-spread'].textContent = spreadText(settings, this.#overlap(session), state);
+    const spread = texts['explain-spread'];
+    if (spread) spread.textContent = spreadText(settings, this.#overlap(session), state);
     if (texts['explain-scale']) texts['explain-scale'].textContent = scaleText(settings, session);
     if (texts['explain-pca']) texts['explain-pca'].textContent = this.#pcaText(settings, state);
-    const classes = blobs ? settings.dataset.centers : session?.truthNames?.length;
-    this.el.form.querySelector('#explain-k').hidden = !classes;
-    if (classes) showVersus(this.el.form.querySelector('#explain-k'), settings, classes, state?.k ?? settings.k);
+    const versus = this.el.form.querySelector('#explain-k');
+    const classes = settings.dataset.name === 'blobs' ? settings.dataset.centers : session?.truthNames?.length;
+    versus.hidden = !classes;
+    if (classes) showVersus(versus, settings, classes, state?.k ?? settings.k);
   }
 
   // The sentence elements beside this data set's controls, made when its rows were.
@@ -79,7 +79,9 @@ export class Exercises {
         text.id = id;
         text.className = 'explain';
         row.after(text);
-        for (const key of describes) params.querySelector(`[data-param="${key}"]`).setAttribute('aria-describedby', id);
+        for (const key of describes) {
+          params.querySelector(`[data-param="${key}"]`).setAttribute('aria-describedby', id);
+        }
       }
       found[id] = text;
     }
@@ -111,12 +113,15 @@ export class Exercises {
         + 'looks no better: what helped cannot be drawn.'];
     if (components === null) parts.push('Every step is slower on raw pixels.');
     if (state?.metrics) {
-      parts.push(`Now: ARI ${state.metrics.ari.toFixed(3)}${state.converged ? ', converged' : ', not converged yet'}.`);
+      const how = state.converged ? 'converged' : 'not converged yet';
+      parts.push(`Now: ARI ${state.metrics.ari.toFixed(3)}, ${how}.`);
     }
     const reached = state ? this.#reached.get(runKey(state)) : null;
     if (reached?.size) {
-      const tried = [2, 10, 50, null].map((n) => `${n ?? 'raw'}: ${reached.has(n) ? reached.get(n).toFixed(3) : 'not run yet'}`);
-      parts.push(`ARI at convergence with k = ${state.k} and seed ${state.seed}, by components: ${tried.join(' · ')}.`);
+      const tried = [2, 10, 50, null]
+        .map((n) => `${n ?? 'raw'}: ${reached.has(n) ? reached.get(n).toFixed(3) : 'not run yet'}`);
+      parts.push(`ARI at convergence with k = ${state.k} and seed ${state.seed}, by components: `
+        + `${tried.join(' · ')}.`);
     }
     return parts.join(' ');
   }

@@ -99,7 +99,7 @@ export class Restarts {
     Plotly.react(this.chart, traces, layout(), CONFIG);
     this.#drawn = state;
     this.result.textContent = resultText(answer, state);
-    this.bestButton.hidden = !answer.complete || best.seed === state?.seed;
+    this.bestButton.hidden = !answer.complete || (best.seed === state?.seed && answer.init === state.init);
     this.bestButton.textContent = `Start again from seed ${best.seed}`;
   }
 }

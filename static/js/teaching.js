@@ -28,7 +28,8 @@ export class Teaching {
     };
     this.exercises = new Exercises(el, catalog, reopen);
     this.elbow = new Elbow({
-      section: byId('elbow-section'), chart: byId('elbow'), status: byId('elbow-status'), note: byId('elbow-note'),
+      section: byId('elbow-section'), chart: byId('elbow'),
+      status: byId('elbow-status'), note: byId('elbow-note'),
     });
     const useSeed = (seed, init) => {
       el.seed.value = String(seed);
