@@ -32,4 +32,7 @@ export const api = {
   createSession: (settings) => call('POST', '/sessions', settings),
   step: (id, name, body = {}) => call('POST', `/sessions/${encodeURIComponent(id)}/${name}`, body),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),
+  elbow: (id, kMax) => call('GET', `/sessions/${encodeURIComponent(id)}/elbow?k_max=${kMax}`),
+  restarts: (id, n, init) => call('GET', `/sessions/${encodeURIComponent(id)}/restarts?${
+    new URLSearchParams(init ? { n, init } : { n })}`),
 };

@@ -13,6 +13,11 @@ const PARAM_LABELS = {
   pca_components: 'PCA components',
 };
 
+// Parameters a student explores by sliding: the useful part of the schema's range.
+const SLIDERS = {
+  cluster_std: { min: 0.1, max: 3, step: 0.1 },
+};
+
 /** The page's elements, found once. */
 export function findElements(root) {
   const byId = (id) => root.getElementById(id);
@@ -81,6 +86,8 @@ function paramRow(key, spec, value) {
   if (spec.type === 'boolean') {
     input.type = 'checkbox';
     input.checked = value === undefined ? spec.default : value === 'true';
+  } else if (SLIDERS[key]) {
+    return sliderRow(row, label, input, SLIDERS[key], value ?? spec.default);
   } else {
     input.type = 'number';
     input.min = spec.minimum;
@@ -90,6 +97,23 @@ function paramRow(key, spec, value) {
     if (spec.nullable) input.placeholder = 'all';
   }
   row.append(label, input);
+  return row;
+}
+
+// A range with its value shown beside it; a value from a link beyond the range widens it.
+function sliderRow(row, label, input, range, value) {
+  row.classList.add('slider');
+  input.type = 'range';
+  input.min = String(Math.min(range.min, Number(value)));
+  input.max = String(Math.max(range.max, Number(value)));
+  const onGrid = Math.abs(Math.round(value / range.step) * range.step - value) < 1e-9;
+  input.step = onGrid ? String(range.step) : 'any';
+  input.value = String(value);
+  const output = document.createElement('output');
+  output.htmlFor = input.id;
+  output.textContent = input.value;
+  input.addEventListener('input', () => { output.textContent = input.value; });
+  row.append(label, input, output);
   return row;
 }
 

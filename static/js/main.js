@@ -17,6 +17,7 @@ import { scene } from './scene.js';
 import { wireShare } from './share.js';
 import { settingsFromUrl, writeUrl } from './state.js';
 import { Stepper } from './stepper.js';
+import { Teaching } from './teaching.js';
 
 const SETTINGS = ['dataset', 'k', 'start', 'seed'];
 
@@ -25,6 +26,7 @@ async function main() {
   const regions = new RegionsLayer(el.regions, el.plot);
   const share = wireShare(document, () => stepper.page);
   let drawnState;
+  let teaching = null;
   const render = () => {
     const { page } = stepper;
     const view = scene(page);
@@ -35,7 +37,10 @@ async function main() {
     share.refresh();
     if (page.state !== drawnState) {
       drawnState = page.state;
-      afterPaint(() => drawObjective(el.objective, page.state?.history ?? []));
+      afterPaint(() => {
+        drawObjective(el.objective, page.state?.history ?? []);
+        teaching?.show(page);
+      });
     }
   };
   const renderGallery = () => {
@@ -57,6 +62,7 @@ async function main() {
     return;
   }
   setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
+  teaching = new Teaching(document, el, stepper.page.catalog, () => openFromForm(el, stepper, runner));
   wire(el, stepper, runner, render);
   await openFromForm(el, stepper, runner);
 }

@@ -15,7 +15,9 @@ const CONFIG = {
 /** Draw the scene; the trace order is fixed so that tests and updates find each part. */
 export function drawPlot(div, scene) {
   const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
-  return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), CONFIG);
+  // Plotly's own camera button saves the figure as a PNG, named after the data set.
+  const config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
+  return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config);
 }
 
 /** A font size for Plotly that grows with the page's, which grows with the screen (projectors). */

@@ -22,6 +22,7 @@ export function scene(page) {
     trail: state?.trail ?? [],
     regions: showsRegions(state) ? { centroids: state.centroids, colours: colours.slice(0, state.k) } : null,
     ranges,
+    name: page.settings.dataset.name,
     titles: state?.dataset.name === 'mnist' ? ['principal component 1', 'principal component 2'] : ['x', 'y'],
   };
 }

@@ -1,0 +1,139 @@
+// Restarts: the same k from the next seeds, each run to convergence on the
+// server, drawn as a strip of final inertias with the best and this run marked.
+// Asked for only by its button; forgotten when the run's settings change.
+
+import { api } from './api.js';
+import { formatNumber } from './messages.js';
+import { keepFitted, textSize } from './plot.js';
+
+const CONFIG = { displayModeBar: false };
+const STARTS = 10;
+const DOT = '#5b6573';
+const BEST = '#17643a';
+const CURRENT = '#a3161b';
+
+export class Restarts {
+  #key = null; // the run and start method the strip shown is for
+
+  #answer = null;
+
+  #page = null;
+
+  #drawn = null; // the state the strip last marked
+
+  constructor({ section, init, run, result, chart, best }, useSeed) {
+    Object.assign(this, { section, init, runButton: run, result, chart, bestButton: best });
+    keepFitted(chart);
+    run.addEventListener('click', () => this.#fetch());
+    init.addEventListener('change', () => this.#clear());
+    section.addEventListener('toggle', () => this.#page && this.show(this.#page));
+    best.addEventListener('click', () => useSeed(this.#answer.best.seed, this.#answer.init));
+  }
+
+  /** Keep the strip while the run is the same one; mark its latest inertia. */
+  show(page) {
+    this.#page = page;
+    const { state } = page;
+    this.runButton.disabled = !state;
+    if (this.#key !== null && this.#key !== this.#keyOf(state)) this.#clear();
+    if (this.#answer && this.section.open && state !== this.#drawn) this.#draw(this.#answer, state);
+  }
+
+  #keyOf(state) {
+    if (!state) return null;
+    return JSON.stringify([this.#page.session?.id, state.k, state.seed, this.init.value]);
+  }
+
+  #clear() {
+    this.#key = null;
+    this.#answer = null;
+    this.result.textContent = '';
+    this.bestButton.hidden = true;
+    this.#drawn = null;
+    Plotly.purge(this.chart);
+  }
+
+  async #fetch() {
+    const { session, state } = this.#page;
+    if (!state) return;
+    const key = this.#keyOf(state);
+    this.#clear();
+    this.#key = key;
+    this.runButton.disabled = true;
+    this.result.textContent = `Running ${STARTS} starts to convergence…`;
+    try {
+      for (;;) {
+        const answer = await api.restarts(session.id, STARTS, this.init.value || undefined);
+        if (key !== this.#key) return;
+        this.#answer = answer;
+        this.#draw(answer, this.#page.state);
+        if (answer.complete) break;
+      }
+    } catch (error) {
+      if (key === this.#key) this.result.textContent = error.message;
+    } finally {
+      this.runButton.disabled = !this.#page.state;
+    }
+  }
+
+  #draw(answer, state) {
+    const { starts, best } = answer;
+    const current = state?.inertia ?? null;
+    const traces = [
+      {
+        type: 'scatter', name: 'starts', x: starts.map((s) => s.inertia), y: starts.map((s) => s.seed),
+        mode: 'markers', marker: { size: 8, color: DOT },
+        hovertemplate: 'seed %{y}: inertia %{x:.6~g}<extra></extra>',
+      },
+      {
+        type: 'scatter', name: 'best', x: [best.inertia], y: [best.seed], mode: 'markers',
+        marker: { size: 15, symbol: 'star', color: BEST },
+        hovertemplate: 'best: seed %{y}, inertia %{x:.6~g}<extra></extra>',
+      },
+      {
+        type: 'scatter', name: 'this run', x: current === null ? [] : [current], y: [state.seed],
+        mode: 'markers', marker: { size: 14, symbol: 'circle-open', color: CURRENT, line: { width: 2.5 } },
+        hovertemplate: 'this run: inertia %{x:.6~g}<extra></extra>',
+      },
+    ];
+    Plotly.react(this.chart, traces, layout(), CONFIG);
+    this.#drawn = state;
+    this.result.textContent = resultText(answer, state);
+    this.bestButton.hidden = !answer.complete || (best.seed === state?.seed && answer.init === state.init);
+    this.bestButton.textContent = `Start again from seed ${best.seed}`;
+  }
+}
+
+function layout() {
+  return {
+    margin: { l: 44, r: 10, t: 6, b: 34 },
+    showlegend: false,
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    plot_bgcolor: '#ffffff',
+    font: { family: 'system-ui, sans-serif', size: textSize(0.75), color: '#2a2f37' },
+    xaxis: { title: { text: 'inertia at convergence', standoff: 2 }, exponentformat: 'SI', nticks: 5 },
+    yaxis: { title: { text: 'seed' }, tickformat: 'd', autorange: 'reversed' },
+  };
+}
+
+function resultText({ starts, best, n, init, complete }, state) {
+  const tied = starts.filter((s) => s.inertia <= best.inertia * (1 + 1e-9)).length;
+  const parts = [`Best of ${starts.length}${complete ? '' : ` (of ${n}, more coming)`} ${startName(init)} `
+    + `starts: inertia ${formatNumber(best.inertia)} (seed ${best.seed}), reached by ${tied}.`];
+  const current = state?.inertia;
+  if (current === null || current === undefined) {
+    parts.push('This run has no inertia yet: take a step.');
+  } else {
+    const above = (current - best.inertia) / best.inertia;
+    const where = above <= 1e-9 ? 'as good as the best'
+      : `${(100 * above).toFixed(1)} % above the best`;
+    parts.push(`This run (seed ${state.seed}): ${formatNumber(current)}, ${where}`
+      + `${state.converged ? ', converged.' : '; not converged yet, so it can still fall.'}`);
+  }
+  return parts.join(' ');
+}
+
+function startName(init) {
+  return { 'kmeans++': 'k-means++', random: 'random-point', farthest: 'farthest-first',
+    random_partition: 'random-partition' }[init] ?? init;
+}
