@@ -3,12 +3,23 @@
 Rate limits (flask-limiter, in memory, or in Redis when ``REDIS_URL`` is set)
 and the headers every answer carries. Limits on sizes live in the config and
 are checked where the input is validated.
+
+A step costs one round trip to the limits' store, the hit: the ``X-RateLimit-*``
+headers would cost two more on every answer (a read of the count and of its
+expiry), so only a refusal says when to come back, in ``Retry-After``.
 """
 
+import logging
+import math
+import time
+
 from flask import current_app, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits.errors import StorageError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.errors import error_response
 
 STEP_ENDPOINTS = ("init", "assign", "update", "step", "run", "back", "reset")
 ANALYSIS_ENDPOINTS = ("elbow", "restarts")
@@ -30,7 +41,7 @@ def _add_rate_limits(app):
     limiter = Limiter(
         get_remote_address,
         app=app,
-        headers_enabled=True,
+        headers_enabled=False,  # but Retry-After on a 429: see _too_many_requests
         # A rate-limit store that is down must not take the stepper down with it.
         swallow_errors=True,
         key_prefix="kmeans",
@@ -53,6 +64,39 @@ def _add_rate_limits(app):
     for name in ANALYSIS_ENDPOINTS:
         views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def _too_many_requests(error):
+    """The 429 in the API's one JSON shape, saying in Retry-After when to try again."""
+    response = error_response(429, error.description)
+    response.headers["Retry-After"] = str(_seconds_to_wait(error))
+    return response
+
+
+def _seconds_to_wait(error):
+    """Seconds until the breached limit's window ends; its whole window if its store is gone."""
+    breached = current_app.extensions["rate_limiter"].current_limit
+    try:
+        ends = breached.window.reset_time
+    except StorageError:
+        ends = time.time() + error.limit.limit.get_expiry()
+    return max(1, math.ceil(ends - time.time()))
+
+
+class _OneLineWarnings(logging.Filter):
+    """With its store unreachable, flask-limiter lets every request through and logs a
+    traceback for each; one line each says as much (the store's 503s say the rest)."""
+
+    def filter(self, record):
+        if record.exc_info:
+            record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]!r}", ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+logging.getLogger("flask-limiter").addFilter(_OneLineWarnings())
 
 
 def content_security_policy(frame_ancestors):

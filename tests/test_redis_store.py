@@ -249,6 +249,19 @@ def test_when_redis_cannot_be_reached_every_store_error_is_a_503_in_the_json_sha
     assert api.get("/healthz").get_json() == {"status": "ok"}
 
 
+def test_with_redis_away_the_rate_limits_let_steps_through_and_say_so_in_one_line(caplog):
+    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    api = app.test_client()
+    for _ in range(3):
+        assert api.post("/api/sessions/abc/step", json={}).status_code == 503
+    warnings = [record for record in caplog.records if record.name == "flask-limiter"]
+    assert len(warnings) == 3
+    for record in warnings:
+        assert record.levelname == "WARNING" and not record.exc_info
+        assert record.getMessage().startswith("Failed to rate limit. Swallowing error: ")
+        assert "\n" not in record.getMessage()
+
+
 def test_a_step_on_a_session_busy_elsewhere_is_a_503_in_the_json_shape(redis_server, client):
     app = create_app({"TESTING": True, "REDIS_URL": redis_server.url})
     app.extensions["session_store"].wait_seconds = 0
