@@ -133,9 +133,10 @@ def _apply_plain(session_id, action):
 
 
 def _apply(session_id, action):
-    """Run ``action`` on the session under its lock, save it, answer its state (no points)."""
+    """Count the step against its session's limit, run ``action`` on the session under
+    its lock, save it, answer its state (no points)."""
     store = get_store()
-    with store.lock(session_id):
+    with store.lock(session_id, limit=current_app.extensions["step_limit"]):
         session = _session(session_id)
         _refusals_as_409(action, session)
         store.put(session)

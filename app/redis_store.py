@@ -7,9 +7,9 @@ the app and are forgotten once idle.
 ``lock(id)`` holds a lock in Redis (SET NX PX with a random token), so two
 clicks on one session are taken one after the other even when two servers
 answer them. A step costs two round trips: the lock is taken together with
-the read of the session, and given back together with the write, which only
-happens if the lock is still ours: a step that outlived its lock is refused
-rather than written over the next one.
+the count of the step against its limit and the read of the session, and given
+back together with the write, which only happens if the lock is still ours: a
+step that outlived its lock is refused rather than written over the next one.
 """
 
 import random
@@ -25,10 +25,19 @@ from redis.retry import Retry
 
 from app.errors import ApiError
 from app.records import from_record, to_record
+from app.store import TooManySteps
 
-# KEYS: lock, session. ARGV: token, lock ms, idle ms. The lock may already be ours:
-# a retried call whose first reply was lost must not wait on its own lock.
+# KEYS: lock, session, step count. ARGV: token, lock ms, idle ms, steps allowed in
+# the window (0: count nothing), window ms. Answers {1, record} when the lock is
+# taken, {0} when it is held, {2, ms until the window ends} past the limit. The lock
+# may already be ours: a retried call whose first reply was lost must not wait on it.
 TAKE = """
+local allowed = tonumber(ARGV[4])
+if allowed > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+    local steps = redis.call('INCR', KEYS[3])
+    if steps == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
+    if steps > allowed then return {2, redis.call('PTTL', KEYS[3])} end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
         and redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return {0, false}
@@ -123,10 +132,11 @@ class RedisStore:
         return self.client.delete(self._key(session_id)) == 1
 
     @contextmanager
-    def lock(self, session_id):
-        """Hold this session for one step: other steps on it, on any server, wait."""
+    def lock(self, session_id, limit=None):
+        """Hold this session for one step: other steps on it, on any server, wait. With
+        a ``limit``, count the step first (a session that does not exist counts nothing)."""
         token = secrets.token_hex(16)
-        hold = _Hold(token, self._wait_for_lock(session_id, token))
+        hold = _Hold(token, self._wait_for_lock(session_id, token, limit))
         self._holds()[session_id] = hold
         try:
             yield
@@ -141,15 +151,20 @@ class RedisStore:
         except redis.RedisError:
             return False
 
-    def _wait_for_lock(self, session_id, token):
-        """Take the lock, waiting for it if need be; the session's record as it stands."""
-        keys = [self._lock_key(session_id), self._key(session_id)]
+    def _wait_for_lock(self, session_id, token, limit):
+        """Count the step, take the lock, waiting for it if need be; the session's record."""
+        keys = [self._lock_key(session_id), self._key(session_id), self._steps_key(session_id)]
+        allowed, window_ms = (0, 0) if limit is None else (limit.amount, int(limit.seconds * 1000))
         deadline = time.monotonic() + self.wait_seconds
         pause = 0.001
         while True:
-            taken, record = self._take(keys=keys, args=[token, self.lock_ms, self.idle_ms])
-            if taken:
+            taken, record = self._take(
+                keys=keys, args=[token, self.lock_ms, self.idle_ms, allowed, window_ms])
+            if taken == 1:
                 return record
+            if taken == 2:
+                raise TooManySteps(record / 1000)
+            allowed = 0  # counted once, however long it waits
             if time.monotonic() > deadline:
                 raise SessionBusy(f"this session is busy with another step (waited "
                                   f"{self.wait_seconds:g} s); try again in a moment")
@@ -177,3 +192,6 @@ class RedisStore:
 
     def _lock_key(self, session_id):
         return f"{self.prefix}lock:{session_id}"
+
+    def _steps_key(self, session_id):
+        return f"{self.prefix}steps:{session_id}"

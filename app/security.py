@@ -4,9 +4,11 @@ Rate limits (flask-limiter, in memory, or in Redis when ``REDIS_URL`` is set)
 and the headers every answer carries. Limits on sizes live in the config and
 are checked where the input is validated.
 
-A step costs one round trip to the limits' store, the hit: the ``X-RateLimit-*``
-headers would cost two more on every answer (a read of the count and of its
-expiry), so only a refusal says when to come back, in ``Retry-After``.
+Steps are counted per session by the session store itself, as it takes the
+session's lock (see ``store.StepLimit``): in Redis, one round trip does both.
+The other limits are flask-limiter's. Its ``X-RateLimit-*`` headers would cost
+two more round trips on every answer (a read of the count and of its expiry),
+so only a refusal says when to come back, in ``Retry-After``.
 """
 
 import logging
@@ -16,12 +18,13 @@ import time
 from flask import current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse
 from limits.errors import StorageError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import error_response
+from app.store import StepLimit
 
-STEP_ENDPOINTS = ("init", "assign", "update", "step", "run", "back", "reset")
 ANALYSIS_ENDPOINTS = ("elbow", "restarts")
 
 
@@ -51,12 +54,7 @@ def _add_rate_limits(app):
         lambda: current_app.config["SESSION_CREATE_LIMIT"],
         error_message="too many new sessions from this address; wait a moment")
     views["api.create_session"] = per_address(views["api.create_session"])
-    per_session = limiter.shared_limit(
-        lambda: current_app.config["STEP_LIMIT"], scope="steps",
-        key_func=lambda: request.view_args.get("session_id", ""),
-        error_message="too many steps on this session; wait a moment")
-    for name in STEP_ENDPOINTS:
-        views[f"api.{name}"] = per_session(views[f"api.{name}"])
+    app.extensions["step_limit"] = step_limit(app.config)
     # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
     analysis = limiter.shared_limit(
         lambda: current_app.config["ANALYSIS_LIMIT"], scope="analysis",
@@ -65,6 +63,14 @@ def _add_rate_limits(app):
         views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def step_limit(config):
+    """``STEP_LIMIT`` ("25 per second") as the stores count it; None with the limits off."""
+    if not config["RATE_LIMITS_ENABLED"]:
+        return None
+    limit = parse(config["STEP_LIMIT"])
+    return StepLimit(amount=limit.amount, seconds=limit.get_expiry())
 
 
 def _too_many_requests(error):

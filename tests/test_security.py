@@ -6,7 +6,7 @@ import tracemalloc
 import pytest
 
 from app import create_app
-from app.store import MemoryStore
+from app.store import MemoryStore, StepLimit, TooManySteps
 
 
 def make_client(**config):
@@ -139,6 +139,32 @@ def test_an_idle_session_expires():
     assert store.get("a") is not None
     now[0] += 61
     assert store.get("a") is None and len(store) == 0
+
+
+def test_a_sessions_step_count_starts_again_with_each_window_and_goes_with_it():
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    limit = StepLimit(amount=2, seconds=1)
+
+    class Fake:
+        id = "a"
+
+    def step(session_id="a"):
+        with store.lock(session_id, limit):
+            pass
+
+    store.put(Fake())
+    step(), step()
+    with pytest.raises(TooManySteps) as refusal:
+        step()
+    assert refusal.value.headers == {"Retry-After": "1"}
+    now[0] += 1
+    step(), step()  # a new window
+    for _ in range(5):
+        step("no such session")  # counts nothing
+    assert set(store._windows) == {"a"}
+    store.delete("a")
+    assert store._windows == {}
 
 
 def test_a_flood_of_10000_session_creations_keeps_memory_bounded():
