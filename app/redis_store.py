@@ -10,12 +10,18 @@ answer them. A step costs two round trips: the lock is taken together with
 the count of the step against its limit and the read of the session, and given
 back together with the write, which only happens if the lock is still ours: a
 step that outlived its lock is refused rather than written over the next one.
+
+Each worker keeps the sessions it saved last, with their records: when the
+record read with the lock is byte for byte the one this worker wrote, the
+session it was made from is used again rather than decoded (a class's clicks on
+one session mostly come back to the same worker, on a kept-alive connection).
 """
 
 import random
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -75,12 +81,14 @@ class _Hold:
     token: str
     record: bytes | None
     unsaved: bool = False
+    session: object = None  # the session put, made into ``record``
 
 
 class RedisStore:
     """Sessions as records in Redis, each step under a lock held in Redis."""
 
-    def __init__(self, client, idle_seconds, lock_seconds, wait_seconds, prefix="kmeans:"):
+    def __init__(self, client, idle_seconds, lock_seconds, wait_seconds, prefix="kmeans:",
+                 kept=1000):
         self.client = client
         self.idle_ms = int(idle_seconds * 1000)
         self.lock_ms = int(lock_seconds * 1000)
@@ -90,6 +98,7 @@ class RedisStore:
         self._save_and_give_back = client.register_script(SAVE_AND_GIVE_BACK)
         self._give_back = client.register_script(GIVE_BACK)
         self._local = threading.local()
+        self._saved = _SavedSessions(kept)
 
     @classmethod
     def from_url(cls, url, idle_seconds, step_seconds):
@@ -109,18 +118,21 @@ class RedisStore:
     def get(self, session_id):
         """The session, or None if there is none (or it expired); its expiry starts again."""
         hold = self._holds().get(session_id)
-        if hold is not None:
-            record = hold.record  # read with the lock, and no one else may write it since
-        else:
+        if hold is None:
             record = self.client.getex(self._key(session_id), px=self.idle_ms)
-        return None if record is None else from_record(record)
+            return None if record is None else from_record(record)
+        # Read with the lock, and no one else may write it since.
+        if hold.record is None:
+            return None
+        return self._saved.take(session_id, hold.record) or from_record(hold.record)
 
     def put(self, session):
-        """Save the session; under its lock, when the lock is given back."""
+        """Save the session; under its lock, when the lock is given back (the session
+        must not change after that: this worker's next step on it may use it again)."""
         record = to_record(session)
         hold = self._holds().get(session.id)
         if hold is not None:
-            hold.record, hold.unsaved = record, True
+            hold.record, hold.unsaved, hold.session = record, True, session
         else:
             self.client.set(self._key(session.id), record, px=self.idle_ms)
 
@@ -128,7 +140,7 @@ class RedisStore:
         """Forget the session; True if there was one."""
         hold = self._holds().get(session_id)
         if hold is not None:
-            hold.record, hold.unsaved = None, False
+            hold.record, hold.unsaved, hold.session = None, False, None
         return self.client.delete(self._key(session_id)) == 1
 
     @contextmanager
@@ -176,8 +188,10 @@ class RedisStore:
         lock_key = self._lock_key(session_id)
         if not hold.unsaved:
             self._give_back(keys=[lock_key], args=[hold.token])
-        elif not self._save_and_give_back(keys=[lock_key, self._key(session_id)],
-                                          args=[hold.token, hold.record, self.idle_ms]):
+        elif self._save_and_give_back(keys=[lock_key, self._key(session_id)],
+                                      args=[hold.token, hold.record, self.idle_ms]):
+            self._saved.keep(session_id, hold.record, hold.session)
+        else:
             raise SessionBusy("this step took longer than a session may be held, so it was "
                               "not saved; try it again")
 
@@ -195,3 +209,26 @@ class RedisStore:
 
     def _steps_key(self, session_id):
         return f"{self.prefix}steps:{session_id}"
+
+
+class _SavedSessions:
+    """The sessions this worker saved last, each with the record it was saved as."""
+
+    def __init__(self, size):
+        self.size = size
+        self._sessions = OrderedDict()  # id -> (record, session), least recent first
+        self._lock = threading.Lock()
+
+    def take(self, session_id, record):
+        """The session saved as ``record``, or None; either way no longer kept here, so
+        that only the holder of the session's lock has it."""
+        with self._lock:
+            saved = self._sessions.pop(session_id, None)
+        return saved[1] if saved is not None and saved[0] == record else None
+
+    def keep(self, session_id, record, session):
+        with self._lock:
+            self._sessions[session_id] = (record, session)
+            self._sessions.move_to_end(session_id)
+            while len(self._sessions) > self.size:
+                self._sessions.popitem(last=False)

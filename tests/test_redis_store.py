@@ -180,6 +180,46 @@ def test_a_step_that_outlived_its_lock_is_not_saved_over_the_next_one(client):
     assert second.get(session.id).steps == []
 
 
+def step_and_save(store, session_id):
+    with store.lock(session_id):
+        session = store.get(session_id)
+        session.step()
+        store.put(session)
+    return session
+
+
+def test_the_session_a_worker_saved_is_used_again_for_its_next_step_not_decoded(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    saved = step_and_save(store, session.id)
+    with store.lock(session.id):
+        assert store.get(session.id) is saved
+
+
+def test_a_session_changed_on_another_server_is_read_from_its_record(client):
+    first, second = make_store(client), make_store(client)
+    session = SESSIONS["mouse, random"]()
+    first.put(session)
+    kept_by_first = step_and_save(first, session.id)
+    step_and_save(second, session.id)
+    with first.lock(session.id):
+        current = first.get(session.id)
+    assert current is not kept_by_first
+    assert [step.kind for step in current.steps] == ["init", "assign"]
+
+
+def test_a_step_not_saved_leaves_nothing_behind_for_the_next(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    step_and_save(store, session.id)
+    with store.lock(session.id):
+        store.get(session.id).step()  # changed, then refused, say: never put
+    with store.lock(session.id):
+        assert [step.kind for step in store.get(session.id).steps] == ["init"]
+
+
 def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
     stores = [make_store(client), make_store(client)]
     session = Session(datasets.load("uniform", _defaults("uniform", n_samples=2000)), 30,
