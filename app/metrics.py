@@ -7,6 +7,8 @@ step's answer carries them, and scikit-learn's input checks would cost more
 than the step itself.
 """
 
+import weakref
+
 import numpy as np
 from sklearn.metrics import silhouette_score
 
@@ -32,6 +34,26 @@ def true_classes(truth, truth_names):
     else:
         names = [truth_names[value] for value in classes]
     return codes, names
+
+
+_classes_of = {}  # id of a read-only truth -> (a weak reference to it, its names, its classes)
+
+
+def _true_classes_once(truth, truth_names):
+    """``true_classes``, worked out once for each read-only truth (every data set's):
+    every step's answer needs them, and finding them sorts the points."""
+    if truth.flags.writeable:
+        return true_classes(truth, truth_names)
+    key = id(truth)
+    entry = _classes_of.get(key)
+    if entry is None or entry[0]() is not truth or entry[1] != truth_names:
+        codes, names = true_classes(truth, truth_names)
+        codes.setflags(write=False)
+        forget = lambda _, key=key: _classes_of.pop(key, None)  # noqa: E731
+        entry = (weakref.ref(truth, forget), truth_names, (codes, names))
+        _classes_of[key] = entry
+    codes, names = entry[2]
+    return codes, list(names)
 
 
 def contingency(labels, codes, k, n_classes):
@@ -76,7 +98,7 @@ def against_truth(labels, truth, truth_names, k):
     """ARI, purity and the contingency table, or None without labels or truth."""
     if labels is None or truth is None:
         return None
-    codes, names = true_classes(truth, truth_names)
+    codes, names = _true_classes_once(truth, truth_names)
     table = contingency(labels, codes, k, len(names))
     return {
         "ari": adjusted_rand(table),

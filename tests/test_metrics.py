@@ -1,5 +1,7 @@
 """The measures of a clustering agree with scikit-learn and with counting by hand."""
 
+import gc
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -72,6 +74,22 @@ def test_the_ari_from_the_contingency_table_is_scikit_learns_to_the_last_bit():
         assert abs(metrics.adjusted_rand(table) - expected) <= 1e-12
         assert metrics.adjusted_rand(table) == expected
         assert metrics.against_truth(labels, truth, None, k)["ari"] == expected
+
+
+def test_a_read_only_truths_classes_are_kept_while_it_lives_and_a_writable_ones_never():
+    labels = np.array([0, 0, 1, 1, 2])
+    kept_before = len(metrics._classes_of)
+    truth = np.array([2, 0, 2, 1, 1])
+    expected = metrics.against_truth(labels, truth, ("a", "b", "c"), 3)
+    assert len(metrics._classes_of) == kept_before  # writable: it may change
+    truth.setflags(write=False)
+    for _ in range(2):
+        assert metrics.against_truth(labels, truth, ("a", "b", "c"), 3) == expected
+        assert len(metrics._classes_of) == kept_before + 1
+    assert metrics.against_truth(labels, truth, None, 3)["truth_names"] == ["0", "1", "2"]
+    del truth
+    gc.collect()
+    assert len(metrics._classes_of) == kept_before
 
 
 def test_the_state_carries_no_metrics_before_an_assignment_or_without_truth(api):
