@@ -124,11 +124,12 @@ class RedisStore:
         # Read with the lock, and no one else may write it since.
         if hold.record is None:
             return None
-        return self._saved.take(session_id, hold.record) or from_record(hold.record)
+        saved = self._saved.take(session_id, hold.record)
+        return saved if saved is not None else from_record(hold.record)
 
     def put(self, session):
-        """Save the session; under its lock, when the lock is given back (the session
-        must not change after that: this worker's next step on it may use it again)."""
+        """Save the session; under its lock, when the lock is given back. Once given
+        back, the session must not change: this worker's next step on it may use it."""
         record = to_record(session)
         hold = self._holds().get(session.id)
         if hold is not None:

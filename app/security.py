@@ -1,14 +1,14 @@
 """What a public teaching tool needs against floods and framing tricks.
 
-Rate limits (flask-limiter, in memory, or in Redis when ``REDIS_URL`` is set)
-and the headers every answer carries. Limits on sizes live in the config and
-are checked where the input is validated.
+Rate limits and the headers every answer carries. Limits on sizes live in the
+config and are checked where the input is validated.
 
-Steps are counted per session by the session store itself, as it takes the
-session's lock (see ``store.StepLimit``): in Redis, one round trip does both.
-The other limits are flask-limiter's. Its ``X-RateLimit-*`` headers would cost
-two more round trips on every answer (a read of the count and of its expiry),
-so only a refusal says when to come back, in ``Retry-After``.
+Session creation, the elbow and restarts are limited per client address by
+flask-limiter (in memory, or in Redis when ``REDIS_URL`` is set). Its
+``X-RateLimit-*`` headers would cost two more round trips to its store on every
+answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
+counted per session by the session store itself, as it takes the session's lock
+(``store.StepLimit``): in Redis, one round trip does both.
 """
 
 import logging
