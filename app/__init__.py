@@ -32,7 +32,10 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
 
     from app import errors, health
+    from app.json_provider import OrjsonProvider
     from app.store import MemoryStore
+
+    app.json = OrjsonProvider(app)
 
     # REDIS_URL is the name hosting platforms and compose files use, hence no prefix.
     app.config.setdefault("REDIS_URL", os.environ.get("REDIS_URL") or None)

@@ -133,13 +133,16 @@ def _apply_plain(session_id, action):
 
 
 def _apply(session_id, action):
-    """Run ``action`` on the session under its lock, save it, answer its state (no points)."""
+    """Count the step against its session's limit, run ``action`` on the session under
+    its lock, save it, answer its state (no points). The state is read under the lock:
+    once it is given back, the next step on the session may be changing it."""
     store = get_store()
-    with store.lock(session_id):
+    with store.lock(session_id, limit=current_app.extensions["step_limit"]):
         session = _session(session_id)
         _refusals_as_409(action, session)
         store.put(session)
-    return jsonify(session.state())
+        state = session.state()
+    return jsonify(state)
 
 
 def _refusals_as_409(action, *args):

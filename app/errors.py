@@ -8,10 +8,11 @@ from werkzeug.exceptions import HTTPException
 class ApiError(Exception):
     """A request the API refuses, with the status and a message saying why."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def error_response(status, message):
@@ -25,7 +26,9 @@ def register(app):
 
     @app.errorhandler(ApiError)
     def api_error(error):
-        return error_response(error.status, error.message)
+        response = error_response(error.status, error.message)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error):

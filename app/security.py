@@ -1,16 +1,30 @@
 """What a public teaching tool needs against floods and framing tricks.
 
-Rate limits (flask-limiter, in memory, or in Redis when ``REDIS_URL`` is set)
-and the headers every answer carries. Limits on sizes live in the config and
-are checked where the input is validated.
+Rate limits and the headers every answer carries. Limits on sizes live in the
+config and are checked where the input is validated.
+
+Session creation, the elbow and restarts are limited per client address by
+flask-limiter (in memory, or in Redis when ``REDIS_URL`` is set). Its
+``X-RateLimit-*`` headers would cost two more round trips to its store on every
+answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
+counted per session by the session store itself, as it takes the session's lock
+(``store.StepLimit``): in Redis, one round trip does both.
 """
 
+import logging
+import math
+import time
+
 from flask import current_app, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.errors import StorageError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-STEP_ENDPOINTS = ("init", "assign", "update", "step", "run", "back", "reset")
+from app.errors import error_response
+from app.store import StepLimit
+
 ANALYSIS_ENDPOINTS = ("elbow", "restarts")
 
 
@@ -30,7 +44,7 @@ def _add_rate_limits(app):
     limiter = Limiter(
         get_remote_address,
         app=app,
-        headers_enabled=True,
+        headers_enabled=False,  # but Retry-After on a 429: see _too_many_requests
         # A rate-limit store that is down must not take the stepper down with it.
         swallow_errors=True,
         key_prefix="kmeans",
@@ -40,12 +54,7 @@ def _add_rate_limits(app):
         lambda: current_app.config["SESSION_CREATE_LIMIT"],
         error_message="too many new sessions from this address; wait a moment")
     views["api.create_session"] = per_address(views["api.create_session"])
-    per_session = limiter.shared_limit(
-        lambda: current_app.config["STEP_LIMIT"], scope="steps",
-        key_func=lambda: request.view_args.get("session_id", ""),
-        error_message="too many steps on this session; wait a moment")
-    for name in STEP_ENDPOINTS:
-        views[f"api.{name}"] = per_session(views[f"api.{name}"])
+    app.extensions["step_limit"] = step_limit(app.config)
     # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
     analysis = limiter.shared_limit(
         lambda: current_app.config["ANALYSIS_LIMIT"], scope="analysis",
@@ -53,6 +62,47 @@ def _add_rate_limits(app):
     for name in ANALYSIS_ENDPOINTS:
         views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def step_limit(config):
+    """``STEP_LIMIT`` ("25 per second") as the stores count it; None with the limits off."""
+    if not config["RATE_LIMITS_ENABLED"]:
+        return None
+    limit = parse(config["STEP_LIMIT"])
+    return StepLimit(amount=limit.amount, seconds=limit.get_expiry())
+
+
+def _too_many_requests(error):
+    """The 429 in the API's one JSON shape, saying in Retry-After when to try again."""
+    response = error_response(429, error.description)
+    response.headers["Retry-After"] = str(_seconds_to_wait(error))
+    return response
+
+
+def _seconds_to_wait(error):
+    """Seconds until the breached limit's window ends; its whole window if its store is gone."""
+    breached = current_app.extensions["rate_limiter"].current_limit
+    try:
+        ends = breached.window.reset_time
+    except StorageError:
+        ends = time.time() + error.limit.limit.get_expiry()
+    return max(1, math.ceil(ends - time.time()))
+
+
+class _OneLineWarnings(logging.Filter):
+    """With its store unreachable, flask-limiter lets every request through and logs a
+    traceback for each; one line each says as much (the store's 503s say the rest)."""
+
+    def filter(self, record):
+        if record.exc_info:
+            record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]!r}", ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+logging.getLogger("flask-limiter").addFilter(_OneLineWarnings())
 
 
 def content_security_policy(frame_ancestors):

@@ -1,5 +1,7 @@
 """The measures of a clustering agree with scikit-learn and with counting by hand."""
 
+import gc
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -45,6 +47,49 @@ def test_a_generated_class_with_no_points_gets_no_column():
 def test_ari_is_scikit_learns_adjusted_rand_score(pairs):
     labels, truth = (np.array(column) for column in zip(*pairs))
     assert metrics.ari(labels, truth) == adjusted_rand_score(truth, labels)
+
+
+def random_labelings(count=400, seed=0):
+    """Clusterings and truths of every shape a step can meet, degenerate ones included."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(1, 300))
+        k = int(rng.integers(1, 12))
+        n_classes = int(rng.integers(1, 8))
+        yield rng.integers(0, k, n), rng.integers(0, n_classes, n), k
+    for n in (1, 2, 7, 100):
+        distinct, same = np.arange(n), np.zeros(n, dtype=int)
+        yield same, same, 1  # one cluster, one class
+        yield same, distinct % 3, 1  # one cluster
+        yield distinct, same, n  # every point its own cluster
+        yield distinct, distinct, n  # ... and its own class
+        yield distinct % 2, distinct % 5, 9  # k above the clusters used and the classes
+
+
+def test_the_ari_from_the_contingency_table_is_scikit_learns_to_the_last_bit():
+    for labels, truth, k in random_labelings():
+        codes, names = metrics.true_classes(truth, None)
+        table = metrics.contingency(labels, codes, k, len(names))
+        expected = adjusted_rand_score(truth, labels)
+        assert abs(metrics.adjusted_rand(table) - expected) <= 1e-12
+        assert metrics.adjusted_rand(table) == expected
+        assert metrics.against_truth(labels, truth, None, k)["ari"] == expected
+
+
+def test_a_read_only_truths_classes_are_kept_while_it_lives_and_a_writable_ones_never():
+    labels = np.array([0, 0, 1, 1, 2])
+    kept_before = len(metrics._classes_of)
+    truth = np.array([2, 0, 2, 1, 1])
+    expected = metrics.against_truth(labels, truth, ("a", "b", "c"), 3)
+    assert len(metrics._classes_of) == kept_before  # writable: it may change
+    truth.setflags(write=False)
+    for _ in range(2):
+        assert metrics.against_truth(labels, truth, ("a", "b", "c"), 3) == expected
+        assert len(metrics._classes_of) == kept_before + 1
+    assert metrics.against_truth(labels, truth, None, 3)["truth_names"] == ["0", "1", "2"]
+    del truth
+    gc.collect()
+    assert len(metrics._classes_of) == kept_before
 
 
 def test_the_state_carries_no_metrics_before_an_assignment_or_without_truth(api):

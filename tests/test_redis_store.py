@@ -4,6 +4,7 @@ across servers, and a clear 503 when Redis is away. Against a real redis-server.
 import dataclasses
 import json
 import threading
+import time
 from contextlib import ExitStack
 
 import numpy as np
@@ -14,6 +15,7 @@ from app import create_app, datasets
 from app.records import from_record, to_record
 from app.redis_store import RedisStore, SessionBusy
 from app.session import Session, Step
+from app.store import StepLimit, TooManySteps
 from services import RedisServer, free_port
 
 
@@ -178,6 +180,46 @@ def test_a_step_that_outlived_its_lock_is_not_saved_over_the_next_one(client):
     assert second.get(session.id).steps == []
 
 
+def step_and_save(store, session_id):
+    with store.lock(session_id):
+        session = store.get(session_id)
+        session.step()
+        store.put(session)
+    return session
+
+
+def test_the_session_a_worker_saved_is_used_again_for_its_next_step_not_decoded(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    saved = step_and_save(store, session.id)
+    with store.lock(session.id):
+        assert store.get(session.id) is saved
+
+
+def test_a_session_changed_on_another_server_is_read_from_its_record(client):
+    first, second = make_store(client), make_store(client)
+    session = SESSIONS["mouse, random"]()
+    first.put(session)
+    kept_by_first = step_and_save(first, session.id)
+    step_and_save(second, session.id)
+    with first.lock(session.id):
+        current = first.get(session.id)
+    assert current is not kept_by_first
+    assert [step.kind for step in current.steps] == ["init", "assign"]
+
+
+def test_a_step_not_saved_leaves_nothing_behind_for_the_next(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    step_and_save(store, session.id)
+    with store.lock(session.id):
+        store.get(session.id).step()  # changed, then refused, say: never put
+    with store.lock(session.id):
+        assert [step.kind for step in store.get(session.id).steps] == ["init"]
+
+
 def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
     stores = [make_store(client), make_store(client)]
     session = Session(datasets.load("uniform", _defaults("uniform", n_samples=2000)), 30,
@@ -202,6 +244,64 @@ def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
         session.step()
     assert not session.converged
     assert stores[1].get(session.id).state() == session.state()
+
+
+def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit(client):
+    first, second = make_store(client), make_store(client)
+    limit = StepLimit(amount=3, seconds=60)
+    sessions = [SESSIONS["mouse, random"]() for _ in range(2)]
+    for session in sessions:
+        first.put(session)
+    for store in (first, second, first):
+        with store.lock(sessions[0].id, limit):
+            pass
+    with pytest.raises(TooManySteps) as refusal:
+        with second.lock(sessions[0].id, limit):
+            pytest.fail("a step past the limit took the lock")
+    assert refusal.value.status == 429
+    assert 0 < int(refusal.value.headers["Retry-After"]) <= 60
+    assert client.keys("kmeans:lock:*") == []
+    with second.lock(sessions[1].id, limit):  # another session counts on its own
+        pass
+    with second.lock("no such session", limit):  # counts nothing, keeps nothing
+        pass
+    assert sorted(client.keys("kmeans:steps:*")) == sorted(
+        f"kmeans:steps:{session.id}".encode() for session in sessions)
+    assert 58_000 < client.pttl(f"kmeans:steps:{sessions[0].id}") <= 60_000
+
+
+def test_a_step_waiting_for_the_lock_is_counted_once(client):
+    first, second = make_store(client), make_store(client)
+    session = SESSIONS["mouse, random"]()
+    first.put(session)
+
+    def step():
+        with second.lock(session.id, StepLimit(amount=3, seconds=60)):
+            pass
+
+    waiter = threading.Thread(target=step)
+    with first.lock(session.id):
+        waiter.start()
+        while client.get(f"kmeans:steps:{session.id}") is None:
+            time.sleep(0.001)
+        time.sleep(0.1)  # the waiter polls the held lock many times meanwhile
+    waiter.join()
+    assert client.get(f"kmeans:steps:{session.id}") == b"1"
+
+
+def test_a_step_past_the_limit_is_a_429_with_retry_after_through_the_app(redis_server, client):
+    api = create_app({"TESTING": True, "REDIS_URL": redis_server.url,
+                      "STEP_LIMIT": "3 per minute"}).test_client()
+    first, second = (api.post("/api/sessions", json={"dataset": "mouse", "k": 3}).get_json()["id"]
+                     for _ in range(2))
+    replies = [api.post(f"/api/sessions/{first}/{name}")
+               for name in ("init", "assign", "update", "back")]
+    assert [reply.status_code for reply in replies] == [200, 200, 200, 429]
+    assert replies[-1].get_json() == {"error": "too many steps on this session; wait a moment",
+                                      "status": 429}
+    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60
+    assert api.post(f"/api/sessions/{second}/step").status_code == 200
+    assert api.get(f"/api/sessions/{first}").status_code == 200  # reading is not a step
 
 
 # --- The app on Redis ------------------------------------------------------------------
@@ -247,6 +347,19 @@ def test_when_redis_cannot_be_reached_every_store_error_is_a_503_in_the_json_sha
     assert api.get("/readyz").status_code == 503
     assert api.get("/readyz").get_json()["status"] == 503
     assert api.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_with_redis_away_the_rate_limits_let_requests_through_and_say_so_in_one_line(caplog):
+    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    api = app.test_client()
+    for _ in range(3):  # let through by the limit per address, then refused by the store
+        assert api.post("/api/sessions", json={"dataset": "blobs", "k": 3}).status_code == 503
+    warnings = [record for record in caplog.records if record.name == "flask-limiter"]
+    assert len(warnings) == 3
+    for record in warnings:
+        assert record.levelname == "WARNING" and not record.exc_info
+        assert record.getMessage().startswith("Failed to rate limit. Swallowing error: ")
+        assert "\n" not in record.getMessage()
 
 
 def test_a_step_on_a_session_busy_elsewhere_is_a_503_in_the_json_shape(redis_server, client):

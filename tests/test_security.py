@@ -6,7 +6,7 @@ import tracemalloc
 import pytest
 
 from app import create_app
-from app.store import MemoryStore
+from app.store import MemoryStore, StepLimit, TooManySteps
 
 
 def make_client(**config):
@@ -84,10 +84,22 @@ def test_steps_are_limited_per_session_across_all_step_endpoints():
     client = make_client(STEP_LIMIT="3 per minute")
     first = create(client).get_json()["id"]
     second = create(client).get_json()["id"]
-    answers = [client.post(f"/api/sessions/{first}/{name}").status_code
+    answers = [client.post(f"/api/sessions/{first}/{name}")
                for name in ("init", "assign", "update", "back")]
-    assert answers == [200, 200, 200, 429]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[-1].get_json() == {"error": "too many steps on this session; wait a moment",
+                                      "status": 429}
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
     assert client.post(f"/api/sessions/{second}/step").status_code == 200
+
+
+def test_only_a_refusal_says_when_to_come_back():
+    # Counting what is left on every answer would cost two more trips to the limits' store.
+    client = make_client(STEP_LIMIT="1 per minute")
+    session_id = create(client).get_json()["id"]
+    allowed, refused = (client.post(f"/api/sessions/{session_id}/step") for _ in range(2))
+    assert allowed.status_code == 200 and "Retry-After" not in allowed.headers
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
 
 
 def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted():
@@ -127,6 +139,32 @@ def test_an_idle_session_expires():
     assert store.get("a") is not None
     now[0] += 61
     assert store.get("a") is None and len(store) == 0
+
+
+def test_a_sessions_step_count_starts_again_with_each_window_and_goes_with_it():
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    limit = StepLimit(amount=2, seconds=1)
+
+    class Fake:
+        id = "a"
+
+    def step(session_id="a"):
+        with store.lock(session_id, limit):
+            pass
+
+    store.put(Fake())
+    step(), step()
+    with pytest.raises(TooManySteps) as refusal:
+        step()
+    assert refusal.value.headers == {"Retry-After": "1"}
+    now[0] += 1
+    step(), step()  # a new window
+    for _ in range(5):
+        step("no such session")  # counts nothing
+    assert set(store._windows) == {"a"}
+    store.delete("a")
+    assert store._windows == {}
 
 
 def test_a_flood_of_10000_session_creations_keeps_memory_bounded():
