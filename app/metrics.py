@@ -47,6 +47,23 @@ def ari(labels, truth):
     return float(adjusted_rand_score(truth, labels))
 
 
+def ari_of_table(table):
+    """The adjusted Rand index from a contingency table, with scikit-learn's own
+    integer pair counts and final formula, so it is its value to the last digit.
+    A step's state needs it: scikit-learn, from the labels, takes milliseconds."""
+    table = table.astype(np.int64)
+    n = int(table.sum())
+    sizes, classes = table.sum(axis=1), table.sum(axis=0)
+    squares = int((table ** 2).sum())
+    tp = squares - n
+    fp = int((table.T @ sizes).sum()) - squares
+    fn = int((table @ classes).sum()) - squares
+    tn = n ** 2 - fp - fn - squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
 def against_truth(labels, truth, truth_names, k):
     """ARI, purity and the contingency table, or None without labels or truth."""
     if labels is None or truth is None:
@@ -54,7 +71,7 @@ def against_truth(labels, truth, truth_names, k):
     codes, names = true_classes(truth, truth_names)
     table = contingency(labels, codes, k, len(names))
     return {
-        "ari": ari(labels, truth),
+        "ari": ari_of_table(table),
         "purity": purity(table),
         "contingency": table.tolist(),
         "truth_names": names,

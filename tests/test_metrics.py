@@ -47,6 +47,15 @@ def test_ari_is_scikit_learns_adjusted_rand_score(pairs):
     assert metrics.ari(labels, truth) == adjusted_rand_score(truth, labels)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), min_size=1, max_size=60))
+def test_ari_from_the_contingency_table_is_scikit_learns_to_the_last_digit(pairs):
+    labels, truth = (np.array(column) for column in zip(*pairs))
+    codes, names = metrics.true_classes(truth, None)
+    table = metrics.contingency(labels, codes, 6, len(names))
+    assert metrics.ari_of_table(table) == adjusted_rand_score(truth, labels)
+
+
 def test_the_state_carries_no_metrics_before_an_assignment_or_without_truth(api):
     created = api.create("blobs", k=4)
     assert created["metrics"] is None
