@@ -6,6 +6,13 @@
 
 import { OUTLINE } from './palette.js';
 
+// Every step redraws the whole figure (Plotly does so whenever a trace's data
+// change), so what each redraw need not do is said here. An axis left without
+// a type makes Plotly read every point to guess it; tick labels left to
+// "hide past div" make it measure each one, forcing a layout of the page in
+// the middle of the step. Automargin keeps them inside the figure anyway.
+const AXIS = { type: 'linear', zeroline: false, automargin: true, ticklabeloverflow: 'allow' };
+
 const CONFIG = {
   displaylogo: false,
   // Sharing uploads the chart to Plotly's cloud: nothing may leave the classroom's server.
@@ -15,8 +22,13 @@ const CONFIG = {
 /** Draw the scene; the trace order is fixed so that tests and updates find each part. */
 export function drawPlot(div, scene) {
   const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
-  // Plotly's own camera button saves the figure as a PNG, named after the data set.
-  const config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
+  // The config only when the data set changes: given again, Plotly compares it deeply
+  // on every step. Plotly's own camera button saves the figure as a PNG named after it.
+  let config;
+  if (div.dataset.configFor !== scene.name) {
+    div.dataset.configFor = scene.name;
+    config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
+  }
   return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config);
 }
 
@@ -148,12 +160,11 @@ function layout(scene, ranges) {
     plot_bgcolor: 'rgba(0,0,0,0)',
     paper_bgcolor: 'rgba(0,0,0,0)',
     font: { family: 'system-ui, sans-serif', size: textSize(0.92), color: '#2a2f37' },
-    xaxis: { range: ranges.x, zeroline: false, title: { text: titles[0] }, automargin: true },
+    xaxis: { ...AXIS, range: ranges.x, title: { text: titles[0] } },
     yaxis: {
+      ...AXIS,
       range: ranges.y,
-      zeroline: false,
       title: { text: titles[1] },
-      automargin: true,
       ...(ranges.equal ? { scaleanchor: 'x', scaleratio: 1 } : {}),
     },
   };
