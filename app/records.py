@@ -13,12 +13,12 @@ store cannot make the server run code, as an unpickled one could.
 """
 
 import hashlib
-import json
 import struct
 import threading
 from collections import OrderedDict
 
 import numpy as np
+import orjson
 
 from app import datasets
 from app.session import Session, Step
@@ -48,7 +48,7 @@ def to_record(session):
         "steps": [_step_header(step, ref) for step in session.steps],
     }
     header["arrays"] = [[array.dtype.str, list(array.shape)] for array in arrays]
-    text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    text = orjson.dumps(header)
     return b"".join([MAGIC, _LENGTH.pack(len(text)), text, *(a.tobytes() for a in arrays)])
 
 
@@ -58,7 +58,7 @@ def from_record(record):
         raise ValueError(f"not a session record: it starts with {bytes(record[:8])!r}")
     start = len(MAGIC) + _LENGTH.size
     (length,) = _LENGTH.unpack_from(record, len(MAGIC))
-    header = json.loads(record[start:start + length])
+    header = orjson.loads(record[start:start + length])
     arrays = _read_arrays(memoryview(record)[start + length:], header["arrays"])
 
     def array(index):

@@ -247,8 +247,7 @@ class Session:
                 {"step": step.kind, "inertia": step.inertia, "changed": step.changed}
                 for step in self.steps
             ],
-            "trail": [data.to_view(step.centroids).tolist()
-                      for step in self.steps if step.centroids is not None],
+            "trail": self._trail(),
             "metrics": metrics.against_truth(self.labels, data.truth, data.truth_names, self.k),
         }
         if with_points:
@@ -256,6 +255,14 @@ class Session:
             state["truth"] = None if data.truth is None else data.truth.tolist()
             state["truth_names"] = None if data.truth_names is None else list(data.truth_names)
         return state
+
+    def _trail(self):
+        """The centroids after every step that moved them, in view coordinates."""
+        moved = [step.centroids for step in self.steps if step.centroids is not None]
+        if not moved:
+            return []
+        # One conversion for the whole trail: a long run has dozens of steps.
+        return self.data.to_view(np.concatenate(moved)).reshape(len(moved), self.k, -1).tolist()
 
     def full_centroids(self):
         """Centroids in every dimension of the clustering space, images where the data are images."""
