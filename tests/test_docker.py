@@ -223,7 +223,7 @@ def test_the_build_context_is_only_what_runs_the_app():
         assert not ignored(path, rules), path
     for path in ("tests/conftest.py", "bench/bench_load.py", ".git/HEAD", "README.md",
                  "requirements-test.txt", "app/__pycache__/api.cpython-311.pyc",
-                 "compose.yaml", ".hypothesis/examples/x", "docs/deploy.md"):
+                 "compose.yaml", ".hypothesis/examples/x", "docs/teaching.md"):
         assert ignored(path, rules), path
 
 

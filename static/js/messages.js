@@ -40,7 +40,9 @@ export function happenedText(state) {
   const events = state.events ?? [];
   const tone = events.some((e) => e.type === 'converged') ? 'converged'
     : events.some((e) => e.type === 'empty_cluster') ? 'relocated' : '';
-  return { text: events.map((e) => e.message).join(' '), tone };
+  // "Converged: no point changed cluster" says all the Assign's own line would.
+  const said = tone === 'converged' ? events.filter((e) => e.type !== 'assign') : events;
+  return { text: said.map((e) => e.message).join(' '), tone };
 }
 
 /** A line of numbers under the objective chart. */
