@@ -18,10 +18,28 @@ const SLIDERS = {
   cluster_std: { min: 0.1, max: 3, step: 0.1 },
 };
 
-/** The page's elements, found once. */
+/** The stepper's own elements, found once: the full page and the embed both have them. */
+export function findStepperElements(root) {
+  const byId = (id) => root.querySelector(`#${id}`);
+  return {
+    buttons: Object.fromEntries([...root.querySelectorAll('[data-action]')]
+      .map((button) => [button.dataset.action, button])),
+    speed: byId('speed'),
+    speedValue: byId('speed-value'),
+    next: byId('next'),
+    happened: byId('happened'),
+    error: byId('error'),
+    plot: byId('plot'),
+    regions: byId('regions'),
+    summary: byId('summary'),
+  };
+}
+
+/** The full page's elements, found once. */
 export function findElements(root) {
   const byId = (id) => root.getElementById(id);
   return {
+    ...findStepperElements(root),
     form: byId('settings'),
     dataset: byId('dataset'),
     description: byId('dataset-description'),
@@ -36,18 +54,8 @@ export function findElements(root) {
     manual: byId('manual'),
     manualCentroids: byId('manual-centroids'),
     clickMode: byId('click-mode'),
-    buttons: Object.fromEntries([...root.querySelectorAll('[data-action]')]
-      .map((button) => [button.dataset.action, button])),
-    speed: byId('speed'),
-    speedValue: byId('speed-value'),
-    next: byId('next'),
-    happened: byId('happened'),
-    error: byId('error'),
-    plot: byId('plot'),
-    regions: byId('regions'),
     byTruth: byId('by-truth'),
     objective: byId('objective'),
-    summary: byId('summary'),
     gallerySection: byId('gallery-section'),
     gallery: byId('gallery'),
   };

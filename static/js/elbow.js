@@ -5,7 +5,7 @@
 
 import { api } from './api.js';
 import { formatNumber } from './messages.js';
-import { keepFitted, textSize } from './plot.js';
+import { chartLayout, keepFitted } from './plot.js';
 
 const CONFIG = { displayModeBar: false, responsive: false };
 const INERTIA = '#1552a8';
@@ -87,11 +87,7 @@ export class Elbow {
 
 function layout(curve, k) {
   return {
-    margin: { l: 50, r: 44, t: 8, b: 34 },
-    showlegend: false,
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: '#ffffff',
-    font: { family: 'system-ui, sans-serif', size: textSize(0.75), color: '#2a2f37' },
+    ...chartLayout({ l: 50, r: 44, t: 8, b: 34 }, 0.75),
     xaxis: {
       title: { text: 'k', standoff: 2 }, dtick: curve.k_max > 12 ? undefined : 1,
       range: [0.5, curve.k_max + 0.5],

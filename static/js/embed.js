@@ -1,6 +1,7 @@
 // The entry of /embed: the stepper with only the controls its query asked for,
 // opened from the settings the server checked, talking to the page that frames it.
 
+import { findStepperElements } from './controls.js';
 import { bindKeys } from './keyboard.js';
 import { happenedText, nextStepText, summaryText } from './messages.js';
 import { drawPlot, keepFitted, onPlotClick } from './plot.js';
@@ -12,7 +13,7 @@ import { Stepper } from './stepper.js';
 
 async function main() {
   const root = document.getElementById('embed');
-  const el = findElements(root);
+  const el = findStepperElements(root);
   let act = () => {}; // until the run is open
   const host = connectToHost({
     allowed: root.dataset.frameAncestors,
@@ -67,22 +68,6 @@ async function main() {
   wire(el, stepper, runner, act);
   host.ready();
   if (options.autoplay) runner.start();
-}
-
-function findElements(root) {
-  const byId = (id) => root.querySelector(`#${id}`);
-  return {
-    buttons: Object.fromEntries([...root.querySelectorAll('[data-action]')]
-      .map((button) => [button.dataset.action, button])),
-    speed: byId('speed'),
-    speedValue: byId('speed-value'),
-    next: byId('next'),
-    happened: byId('happened'),
-    error: byId('error'),
-    plot: byId('plot'),
-    regions: byId('regions'),
-    summary: byId('summary'),
-  };
 }
 
 function wire(el, stepper, runner, act) {

@@ -1,7 +1,7 @@
 // Beside the plot: the inertia after every assignment, which can only fall,
 // and how many points changed cluster, which reaches 0 at convergence.
 
-import { textSize } from './plot.js';
+import { chartLayout } from './plot.js';
 
 const CONFIG = { displayModeBar: false };
 const INK = '#1552a8';
@@ -34,11 +34,7 @@ export function drawObjective(div, history) {
 
 function layout(count, end) {
   return {
-    margin: { l: 52, r: 8, t: 6, b: 34 },
-    showlegend: false,
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: '#ffffff',
-    font: { family: 'system-ui, sans-serif', size: textSize(0.8), color: '#2a2f37' },
+    ...chartLayout({ l: 52, r: 8, t: 6, b: 34 }, 0.8),
     xaxis: {
       anchor: 'y2', title: { text: 'assignment', standoff: 4 }, tickformat: 'd',
       range: [0.4, Math.max(count, 5) + 0.6], dtick: count > 12 ? undefined : 1,

@@ -37,6 +37,17 @@ export function textSize(scale) {
   return Math.round(parseFloat(getComputedStyle(document.documentElement).fontSize) * scale);
 }
 
+/** What the small charts beside the plot share: a margin, no legend, the page's font. */
+export function chartLayout(margin, fontScale) {
+  return {
+    margin,
+    showlegend: false,
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    plot_bgcolor: '#ffffff',
+    font: { family: 'system-ui, sans-serif', size: textSize(fontScale), color: '#2a2f37' },
+  };
+}
+
 /** Refit a Plotly figure whenever its box changes size: with the window, and
  * when the lines of text above it grow or shrink. */
 export function keepFitted(div) {

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { formatNumber } from './messages.js';
-import { keepFitted, textSize } from './plot.js';
+import { chartLayout, keepFitted } from './plot.js';
 
 const CONFIG = { displayModeBar: false };
 const STARTS = 10;
@@ -106,11 +106,7 @@ export class Restarts {
 
 function layout() {
   return {
-    margin: { l: 44, r: 10, t: 6, b: 34 },
-    showlegend: false,
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: '#ffffff',
-    font: { family: 'system-ui, sans-serif', size: textSize(0.75), color: '#2a2f37' },
+    ...chartLayout({ l: 44, r: 10, t: 6, b: 34 }, 0.75),
     xaxis: { title: { text: 'inertia at convergence', standoff: 2 }, exponentformat: 'SI', nticks: 5 },
     yaxis: { title: { text: 'seed' }, tickformat: 'd', autorange: 'reversed' },
   };
