@@ -165,12 +165,7 @@ export function showStatus(el, page, running) {
   const next = hasData && !converged ? state?.next_step ?? 'init' : null;
   for (const [name, button] of Object.entries(buttons)) button.classList.toggle('is-next', name === next);
 
-  el.next.textContent = nextStepText(page);
-  const happened = happenedText(state);
-  el.happened.textContent = happened.text;
-  el.happened.className = `happened ${happened.tone}`.trim();
-  el.error.textContent = page.error;
-  el.summary.textContent = summaryText(state);
+  showLines(el, page);
 
   const truth = page.session?.truth ?? page.custom.labels;
   el.byTruth.disabled = !truth;
@@ -194,4 +189,15 @@ export function clickTarget(el, page) {
   if (custom && placing) return el.form.elements['click-mode'].value;
   if (custom) return 'points';
   return placing ? 'centroids' : null;
+}
+
+/** The lines around the plot: what comes next, what just happened, any error, the summary. */
+export function showLines(el, page) {
+  const { state } = page;
+  el.next.textContent = nextStepText(page);
+  const happened = happenedText(state);
+  el.happened.textContent = happened.text;
+  el.happened.className = `happened ${happened.tone}`.trim();
+  el.error.textContent = page.error;
+  el.summary.textContent = summaryText(state);
 }

@@ -1,9 +1,8 @@
 // The entry of /embed: the stepper with only the controls its query asked for,
 // opened from the settings the server checked, talking to the page that frames it.
 
-import { findStepperElements } from './controls.js';
+import { findStepperElements, showLines } from './controls.js';
 import { bindKeys } from './keyboard.js';
-import { happenedText, nextStepText, summaryText } from './messages.js';
 import { drawPlot, keepFitted, onPlotClick } from './plot.js';
 import { connectToHost } from './protocol.js';
 import { RegionsLayer } from './regions.js';
@@ -114,12 +113,7 @@ function showStatus(el, page, running) {
     buttons.run.textContent = running ? 'Stop' : 'Run';
     buttons.run.classList.toggle('is-running', running);
   }
-  el.next.textContent = nextStepText(page);
-  const happened = happenedText(state);
-  el.happened.textContent = happened.text;
-  el.happened.className = `happened ${happened.tone}`.trim();
-  el.error.textContent = page.error;
-  el.summary.textContent = summaryText(state);
+  showLines(el, page);
 }
 
 main();

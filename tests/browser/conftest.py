@@ -1,6 +1,7 @@
 """A live server on a free port, one headless Chromium for the whole run, and a
 small driver that clicks through the stepper and reads what its plot shows."""
 
+import contextlib
 import json
 import re
 import threading
@@ -48,16 +49,30 @@ SHOWS_CENTROIDS = """(centroids) => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    # Tests click faster than a class would; the per-session step limit is not under test here.
-    app = create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False})
+@contextlib.contextmanager
+def serve(app):
+    """The app on a free port of 127.0.0.1, in a thread; gives its origin."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    # Tests click faster than a class would; the per-session step limit is not under test here.
+    with serve(create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False})) as origin:
+        yield origin
+
+
+@pytest.fixture(scope="session")
+def serving():
+    """``with serving(app) as origin``: a test's own server, for an app configured otherwise."""
+    return serve
 
 
 @pytest.fixture(scope="session")

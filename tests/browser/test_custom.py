@@ -3,6 +3,8 @@
 from playwright.sync_api import expect
 
 POINT_COUNT = "document.getElementById('plot').data[0].x.length"
+PLACED_COUNT = ("document.getElementById('manual-centroids').value"
+                ".split('\\n').filter((line) => line.trim()).length")
 
 
 def click_plot(page, fx, fy):
@@ -21,8 +23,10 @@ def test_clicked_points_and_placed_centroids_make_a_run(stepper):
         click_plot(page, fx, fy)
         page.wait_for_function(f"{POINT_COUNT} === {n}")
     page.get_by_label("a centroid").check()
-    click_plot(page, 0.1, 0.5)
-    click_plot(page, 0.9, 0.5)
+    # One click at a time: a click while Plotly redraws the last one's plot may be lost.
+    for n, (fx, fy) in enumerate([(0.1, 0.5), (0.9, 0.5)], start=1):
+        click_plot(page, fx, fy)
+        page.wait_for_function(f"{PLACED_COUNT} === {n}")
     expect(page.locator("#next")).to_contain_text("start from the 2 centroids you placed")
 
     started = stepper.click("Init")

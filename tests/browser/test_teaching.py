@@ -6,14 +6,12 @@ import csv
 import io
 import json
 import re
-import threading
 
 import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sklearn.metrics import adjusted_rand_score
-from werkzeug.serving import make_server
 
 from app import create_app
 
@@ -230,15 +228,11 @@ def test_the_elbow_draws_every_k_with_the_silhouette_and_marks_this_runs_k(stepp
 
 
 @pytest.fixture
-def cut_short_origin():
+def cut_short_origin(serving):
     """A server whose requests may compute next to nothing: every elbow answer stops short."""
     app = create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False, "MAX_COMPUTE_SECONDS": 0})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(app) as origin:
+        yield origin
 
 
 def test_an_elbow_answered_in_pieces_is_asked_again_until_complete(browser, cut_short_origin):
