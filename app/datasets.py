@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app import engine
+from app import engine, metrics
 
 IMAGE_SHAPE = (28, 28)
 
@@ -54,6 +54,16 @@ class Dataset:
         """Memory held by the arrays of this data set."""
         arrays = (self.X, self.offset, self.view, self.truth, self.x_squared_norms)
         return sum(array.nbytes for array in arrays if array is not None)
+
+    @functools.cached_property
+    def true_classes(self):
+        """Each point's true class and the classes' names (``metrics.true_classes``),
+        found once: every step's metrics need them, and finding them sorts the points."""
+        if self.truth is None:
+            return None
+        codes, names = metrics.true_classes(self.truth, self.truth_names)
+        codes.setflags(write=False)
+        return codes, tuple(names)
 
     @property
     def n_samples(self):

@@ -111,10 +111,10 @@ def _controls(text):
 
 
 def _flag(text, name):
-    flags = {"1": True, "true": True, "0": False, "false": False}
-    if text.lower() not in flags:
+    value = _scalar(text, {"type": "boolean"})
+    if not isinstance(value, bool):
         raise ApiError(400, f"{name} must be 1 or 0, got {text!r}")
-    return flags[text.lower()]
+    return value
 
 
 def _scalar(text, spec=None):

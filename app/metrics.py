@@ -7,8 +7,6 @@ step's answer carries them, and scikit-learn's input checks would cost more
 than the step itself.
 """
 
-import weakref
-
 import numpy as np
 from sklearn.metrics import silhouette_score
 
@@ -34,26 +32,6 @@ def true_classes(truth, truth_names):
     else:
         names = [truth_names[value] for value in classes]
     return codes, names
-
-
-_classes_of = {}  # id of a read-only truth -> (a weak reference to it, its names, its classes)
-
-
-def _true_classes_once(truth, truth_names):
-    """``true_classes``, worked out once for each read-only truth (every data set's):
-    every step's answer needs them, and finding them sorts the points."""
-    if truth.flags.writeable:
-        return true_classes(truth, truth_names)
-    key = id(truth)
-    entry = _classes_of.get(key)
-    if entry is None or entry[0]() is not truth or entry[1] != truth_names:
-        codes, names = true_classes(truth, truth_names)
-        codes.setflags(write=False)
-        forget = lambda _, key=key: _classes_of.pop(key, None)  # noqa: E731
-        entry = (weakref.ref(truth, forget), truth_names, (codes, names))
-        _classes_of[key] = entry
-    codes, names = entry[2]
-    return codes, list(names)
 
 
 def contingency(labels, codes, k, n_classes):
@@ -94,17 +72,18 @@ def ari(labels, truth):
     return adjusted_rand(contingency(cluster_codes, class_codes, len(clusters), len(classes)))
 
 
-def against_truth(labels, truth, truth_names, k):
-    """ARI, purity and the contingency table, or None without labels or truth."""
-    if labels is None or truth is None:
+def against_truth(labels, classes, k):
+    """ARI, purity and the contingency table, or None without labels or true
+    ``classes`` (the codes and names ``true_classes`` gives)."""
+    if labels is None or classes is None:
         return None
-    codes, names = _true_classes_once(truth, truth_names)
+    codes, names = classes
     table = contingency(labels, codes, k, len(names))
     return {
         "ari": adjusted_rand(table),
         "purity": purity(table),
         "contingency": table.tolist(),
-        "truth_names": names,
+        "truth_names": list(names),
     }
 
 

@@ -248,7 +248,7 @@ class Session:
                 for step in self.steps
             ],
             "trail": self._trail(),
-            "metrics": metrics.against_truth(self.labels, data.truth, data.truth_names, self.k),
+            "metrics": metrics.against_truth(self.labels, data.true_classes, self.k),
         }
         if with_points:
             state["points"] = data.view.tolist()

@@ -1,7 +1,5 @@
 """The measures of a clustering agree with scikit-learn and with counting by hand."""
 
-import gc
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -73,23 +71,17 @@ def test_the_ari_from_the_contingency_table_is_scikit_learns_to_the_last_bit():
         expected = adjusted_rand_score(truth, labels)
         assert abs(metrics.adjusted_rand(table) - expected) <= 1e-12
         assert metrics.adjusted_rand(table) == expected
-        assert metrics.against_truth(labels, truth, None, k)["ari"] == expected
+        assert metrics.against_truth(labels, (codes, names), k)["ari"] == expected
 
 
-def test_a_read_only_truths_classes_are_kept_while_it_lives_and_a_writable_ones_never():
-    labels = np.array([0, 0, 1, 1, 2])
-    kept_before = len(metrics._classes_of)
-    truth = np.array([2, 0, 2, 1, 1])
-    expected = metrics.against_truth(labels, truth, ("a", "b", "c"), 3)
-    assert len(metrics._classes_of) == kept_before  # writable: it may change
-    truth.setflags(write=False)
-    for _ in range(2):
-        assert metrics.against_truth(labels, truth, ("a", "b", "c"), 3) == expected
-        assert len(metrics._classes_of) == kept_before + 1
-    assert metrics.against_truth(labels, truth, None, 3)["truth_names"] == ["0", "1", "2"]
-    del truth
-    gc.collect()
-    assert len(metrics._classes_of) == kept_before
+def test_a_data_set_finds_its_true_classes_once_and_keeps_them_read_only():
+    data = datasets.load("mouse", {"random_state": 0})
+    codes, names = data.true_classes
+    assert data.true_classes is data.true_classes
+    expected_codes, expected_names = metrics.true_classes(data.truth, data.truth_names)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(names) == expected_names
+    assert not codes.flags.writeable
 
 
 def test_the_state_carries_no_metrics_before_an_assignment_or_without_truth(api):
