@@ -240,9 +240,7 @@ def _snapshot(session_id):
     """A copy of the session's steps and labels, taken under its lock, to read at leisure."""
     store = get_store()
     with store.lock(session_id):
-        session = _session(session_id)
-        return Session(data=session.data, k=session.k, init=session.init, seed=session.seed,
-                       id=session.id, steps=list(session.steps), labels=session.labels)
+        return _session(session_id).copy()
 
 
 def _attachment(data, extension):

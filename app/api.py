@@ -34,6 +34,7 @@ def openapi():
 
 @bp.post("/sessions")
 def create_session():
+    ahead = validation.query_flag("ahead")
     body = validation.json_body()
     validation.only_fields(body, SESSION_FIELDS)
     config = current_app.config
@@ -47,7 +48,8 @@ def create_session():
     seed = validation.integer(body.get("seed", 0), "seed", 0, datasets.SEED_MAX)
     session = Session(data=data, k=k, init=init, seed=seed)
     get_store().put(session)
-    response = jsonify(session.state(with_points=True))
+    state = session.state(with_points=True)
+    response = jsonify(_with_ahead(state, session if ahead else None))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
     return response
@@ -55,8 +57,12 @@ def create_session():
 
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
+    ahead = validation.query_flag("ahead")
     with get_store().lock(session_id):  # not halfway through someone's step
-        return jsonify(_session(session_id).state(with_points=True))
+        session = _session(session_id)
+        state = session.state(with_points=True)
+        taken = session.copy() if ahead else None
+    return jsonify(_with_ahead(state, taken))
 
 
 @bp.delete("/sessions/<session_id>")
@@ -136,13 +142,24 @@ def _apply(session_id, action):
     """Count the step against its session's limit, run ``action`` on the session under
     its lock, save it, answer its state (no points). The state is read under the lock:
     once it is given back, the next step on the session may be changing it."""
+    ahead = validation.query_flag("ahead")
     store = get_store()
     with store.lock(session_id, limit=current_app.extensions["step_limit"]):
         session = _session(session_id)
         _refusals_as_409(action, session)
         store.put(session)
         state = session.state()
-    return jsonify(state)
+        taken = session.copy() if ahead else None
+    return jsonify(_with_ahead(state, taken))
+
+
+def _with_ahead(state, taken):
+    """Asked with ``?ahead=1`` (``taken``: a copy of the session as answered), the
+    answer says under "next" what the next step would change (``Session.ahead``),
+    worked out once the lock is given back."""
+    if taken is not None:
+        state["next"] = taken.ahead(state)
+    return state
 
 
 def _refusals_as_409(action, *args):

@@ -36,6 +36,10 @@ def _state(description, schema="State"):
 
 SESSION_ID = {"name": "session_id", "in": "path", "required": True,
               "schema": {"type": "string"}}
+AHEAD = {"name": "ahead", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+         "description": 'With 1, the answer says under "next" what the next step would '
+                        "change, without taking it: the page draws a click at once."}
 LINKS = {
     name: {"operationId": f"{name}_step",
            "parameters": {"session_id": "$response.body#/id"}}
@@ -112,17 +116,23 @@ def _state_schema(with_points):
         properties["truth"] = {"type": "array", "items": {"type": "integer"}, "nullable": True}
         properties["truth_names"] = {"type": "array", "items": {"type": "string"},
                                      "nullable": True}
-    return {"type": "object", "properties": properties, "required": list(properties)}
+    required = list(properties)
+    properties["next"] = {
+        "type": "object", "nullable": True,
+        "description": "Only with ahead=1: the fields of this state that the next step would "
+                       "change, with their new values; null when it cannot be told ahead "
+                       "(converged, or a manual start waiting for its centroids)."}
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def _step_operation(name, config):
     operation = {
         "operationId": f"{name}_step",
         "summary": STEPS[name],
-        "parameters": [SESSION_ID],
+        "parameters": [SESSION_ID, AHEAD],
         "responses": {
             "200": _state("The session after the step (no points)."),
-            "400": _error("Malformed body."),
+            "400": _error("Malformed body, or invalid ahead."),
             "404": _error("No such session."),
             "409": _error("Step out of order; the message says what to do next."),
             "413": _error("Body too large."),
@@ -271,12 +281,13 @@ def openapi_document(config):
         "/api/sessions": {"post": {
             "operationId": "create_session",
             "summary": "Start a session on a data set.",
+            "parameters": [AHEAD],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": _ref("SessionCreate")}}},
             "responses": {
                 "201": {**_state("The new session, with its points.", "FullState"),
                         "links": LINKS},
-                "400": _error("Invalid data set, parameter, k, init or seed."),
+                "400": _error("Invalid data set, parameter, k, init, seed or ahead."),
                 "413": _error("Body too large."),
             },
         }},
@@ -284,8 +295,9 @@ def openapi_document(config):
             "get": {
                 "operationId": "show_session",
                 "summary": "The session in full, with its points.",
-                "parameters": [SESSION_ID],
+                "parameters": [SESSION_ID, AHEAD],
                 "responses": {"200": _state("The session.", "FullState"),
+                              "400": _error("Invalid ahead."),
                               "404": _error("No such session.")},
             },
             "delete": {

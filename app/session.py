@@ -173,6 +173,25 @@ class Session:
         self.steps.clear()
         self.labels = None
 
+    def copy(self):
+        """The same session, whose steps can go on apart from this one's (the steps
+        taken so far and their arrays are shared: no step changes them)."""
+        return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
+                       steps=list(self.steps), labels=self.labels)
+
+    def ahead(self, state):
+        """What the next step would change in ``state`` (this session's), without taking
+        it: the fields whose values it would change. None when nothing can be told
+        ahead: converged, or a manual start waiting for the student's centroids.
+
+        A page that has this can draw a step the moment it is clicked, while the server
+        takes it: the same engine gives the same answer."""
+        if self.next_step is None or (self.next_step == "init" and self.init == "manual"):
+            return None
+        after = self.copy()
+        after.step()
+        return {key: value for key, value in after.state().items() if state.get(key) != value}
+
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""
         for step in reversed(self.steps[:index]):

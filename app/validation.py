@@ -29,6 +29,16 @@ def json_body():
     return body
 
 
+def query_flag(name):
+    """A flag in the query string: absent or "0" is off, "1" is on; anything else a 400."""
+    text = request.args.get(name)
+    if text is None or text == "0":
+        return False
+    if text == "1":
+        return True
+    raise ApiError(400, f"{name} must be 0 or 1, got {text[:40]!r}")
+
+
 def only_fields(body, allowed, where="the body"):
     unknown = sorted(set(body) - set(allowed))
     if unknown:

@@ -27,10 +27,12 @@ async function call(method, path, body) {
   return answer;
 }
 
+// Sessions and steps are asked with ahead=1: each answer also says what the next
+// step would change, so the page can draw a click on it at once (stepper.js).
 export const api = {
   datasets: () => call('GET', '/datasets').then((answer) => answer.datasets),
-  createSession: (settings) => call('POST', '/sessions', settings),
-  step: (id, name, body = {}) => call('POST', `/sessions/${encodeURIComponent(id)}/${name}`, body),
+  createSession: (settings) => call('POST', '/sessions?ahead=1', settings),
+  step: (id, name, body = {}) => call('POST', `/sessions/${encodeURIComponent(id)}/${name}?ahead=1`, body),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),
   elbow: (id, kMax) => call('GET', `/sessions/${encodeURIComponent(id)}/elbow?k_max=${kMax}`),
   restarts: (id, n, init) => call('GET', `/sessions/${encodeURIComponent(id)}/restarts?${

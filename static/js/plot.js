@@ -19,8 +19,13 @@ const CONFIG = {
   modeBarButtonsToRemove: ['sendChartToCloud', 'select2d', 'lasso2d', 'autoScale2d'],
 };
 
-/** Draw the scene; the trace order is fixed so that tests and updates find each part. */
+const drawnScenes = new WeakMap(); // div -> the scene it shows
+
+/** Draw the scene; the trace order is fixed so that tests and updates find each part.
+ * A scene the plot already shows is not drawn again (a step shown ahead, then confirmed). */
 export function drawPlot(div, scene) {
+  if (sameScene(drawnScenes.get(div), scene)) return Promise.resolve();
+  drawnScenes.set(div, scene);
   const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
   // The config only when the data set changes: given again, Plotly compares it deeply
   // on every step. Plotly's own camera button saves the figure as a PNG named after it.
@@ -30,6 +35,20 @@ export function drawPlot(div, scene) {
     config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
   }
   return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config);
+}
+
+function sameScene(a, b) {
+  if (!a || a.xs !== b.xs || a.ys !== b.ys || a.ranges !== b.ranges || a.name !== b.name) return false;
+  const colours = [a.pointColours, b.pointColours];
+  if (Array.isArray(colours[0]) && Array.isArray(colours[1])) {
+    if (colours[0].length !== colours[1].length || colours[0].some((c, i) => c !== colours[1][i])) return false;
+  } else if (colours[0] !== colours[1]) {
+    return false;
+  }
+  const rest = ({ centroids, centroidColours, previous, trail, titles }) => JSON.stringify(
+    [centroids, centroidColours, previous, trail, titles],
+  );
+  return rest(a) === rest(b);
 }
 
 /** A font size for Plotly that grows with the page's, which grows with the screen (projectors). */

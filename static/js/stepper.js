@@ -1,5 +1,11 @@
 // The page's side of a run: opens sessions, takes steps on the server, and
 // keeps what it answers. Says when something changed; draws nothing itself.
+//
+// Every answer says what the next step would change (the server works it out
+// with the same engine). A click on that step shows it at once, while the
+// server takes the step; its answer then replaces what was shown (the same,
+// unless someone else stepped the session meanwhile), or, if it refuses the
+// step, the page goes back to the state the server kept.
 
 import { api } from './api.js';
 import { adoptSession, createPage, dropSession } from './state.js';
@@ -51,11 +57,29 @@ export class Stepper {
 
   async #take(name) {
     const { page } = this;
+    let before = null;
+    let shown = null;
     try {
       if (!page.session) await this.#createSession();
-      await this.#send(name);
-      return !page.state.converged;
+      const [endpoint, body] = request(name, page);
+      const { id } = page.session;
+      const answer = api.step(id, endpoint, body); // on its way before the drawing starts
+      before = page.state;
+      shown = foreseen(before, name);
+      if (shown) {
+        page.state = shown;
+        page.error = '';
+        this.onChange();
+      }
+      const state = await answer;
+      if (id !== page.session?.id) return true; // the settings changed while it was on its way
+      // What was shown ahead, confirmed, stays the same object: nothing is drawn again.
+      page.state = shown && sameState(shown, state) ? Object.assign(shown, { next: state.next }) : state;
+      page.error = '';
+      if (state.has_images && this.onImages) this.#loadImages();
+      return !state.converged;
     } catch (error) {
+      if (shown && page.state === shown) page.state = before; // refused: back to what the server kept
       page.error = error.message;
       if (error.status === EXPIRED) await this.#renew();
       return false;
@@ -99,17 +123,6 @@ export class Stepper {
     if (ticket === this.#opening) adoptSession(this.page, created);
   }
 
-  async #send(name) {
-    const { page } = this;
-    const [endpoint, body] = request(name, page);
-    const { id } = page.session;
-    const state = await api.step(id, endpoint, body);
-    if (id !== page.session?.id) return; // the settings changed while it was on its way
-    page.state = state;
-    page.error = '';
-    if (state.has_images && this.onImages) this.#loadImages();
-  }
-
   // The server forgot an idle session: start the same settings again.
   async #renew() {
     try {
@@ -133,6 +146,17 @@ export class Stepper {
     }
     this.onImages();
   }
+}
+
+// The state after the step `name`, if the last answer foretold it: only the next
+// step is foretold, and a state shown ahead foretells nothing itself.
+function foreseen(state, name) {
+  if (!state?.next || (name !== 'step' && name !== state.next_step)) return null;
+  return { ...state, ...state.next, next: null };
+}
+
+function sameState(shown, state) {
+  return JSON.stringify({ ...shown, next: null }) === JSON.stringify({ ...state, next: null });
 }
 
 // With init "manual", starting means sending the centroids clicked in.

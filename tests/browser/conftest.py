@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
@@ -181,10 +182,11 @@ class StepperPage:
 
 
 def _creates_session(response):
-    return response.request.method == "POST" and response.url.endswith("/api/sessions")
+    return response.request.method == "POST" and urlsplit(response.url).path == "/api/sessions"
 
 
 def _answer_of(endpoint):
     def is_answer(response):
-        return response.request.method == "POST" and response.url.endswith(f"/{endpoint}")
+        return (response.request.method == "POST"
+                and urlsplit(response.url).path.endswith(f"/{endpoint}"))
     return is_answer

@@ -1,5 +1,8 @@
 """Clicking and pressing through Lloyd's algorithm: what the plot shows is what the API says."""
 
+import urllib.request
+from urllib.parse import urlparse
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,9 +65,9 @@ def test_run_steps_on_a_timer_and_stops_when_asked(stepper):
     page = stepper.page
     page.locator("#speed").focus()
     page.keyboard.press("End")
-    with page.expect_response(lambda r: r.url.endswith("/step")):
+    with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         stepper.button("Run").click()
-    with page.expect_response(lambda r: r.url.endswith("/step")):
+    with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         expect(stepper.button("Stop")).to_be_visible()
 
     stepper.button("Stop").click()
@@ -101,5 +104,86 @@ def test_keys_step_go_back_and_run_to_convergence(stepper):
     stepper.wait_for_labels(on_server["labels"])
 
 
+# The page asks every step with ?ahead=1, so a click is drawn from the answer before it.
+
+def test_a_step_is_drawn_before_its_answer_comes_and_the_answer_is_what_was_drawn(stepper):
+    stepper.open(RUNS["blobs"])
+    stepper.click("Init")
+    page = stepper.page
+    held = []
+    page.route("**/api/sessions/*/assign?*", lambda route: held.append(route))
+
+    stepper.button("Assign").click()
+
+    page.wait_for_function("Array.isArray(document.getElementById('plot').data[0].marker.color)")
+    drawn = stepper.shown_labels()
+    expect(page.locator("#happened")).to_contain_text("Every point joined its nearest centroid")
+    assert len(held) == 1, "the request is held: the server has not answered"
+    assert stepper.api(f"/sessions/{stepper.session_id()}")["phase"] == "initialized"
+    with page.expect_response(_is_step("assign")) as answer:
+        held[0].continue_()
+    assert answer.value.json()["labels"] == drawn
+    expect(page.locator("#next")).to_contain_text("Next, Update")
+    assert stepper.shown_labels() == drawn
+    assert stepper.errors == []
+
+
+def test_a_step_the_server_refuses_is_taken_back_on_the_page(stepper):
+    stepper.open(RUNS["mouse"])
+    stepper.click("Init")
+    first = stepper.click("Assign")
+    stepper.wait_for_labels(first["labels"])
+    stepper.wait_for_centroids(stepper.click("Update")["centroids"])
+    page = stepper.page
+    held = []
+    page.route("**/api/sessions/*/assign?*", lambda route: held.append(route))
+
+    stepper.button("Assign").click()
+
+    page.wait_for_function(SHOWS_OTHER_LABELS, arg=first["labels"])  # drawn ahead
+    refusal = {"error": "too many steps on this session; wait a moment", "status": 429}
+    held[0].fulfill(status=429, json=refusal)
+    expect(page.locator("#error")).to_contain_text("too many steps")
+    stepper.wait_for_labels(first["labels"])  # what the server kept
+    expect(page.locator("#next")).to_contain_text("Next, Assign")
+    assert stepper.api(f"/sessions/{stepper.session_id()}")["phase"] == "updated"
+
+
+def test_a_session_stepped_elsewhere_shows_the_servers_answer_not_the_one_foretold(stepper):
+    stepper.open(RUNS["mouse"])
+    stepper.click("Init")
+    first = stepper.click("Assign")
+    stepper.wait_for_centroids(stepper.click("Update")["centroids"])
+    # Someone else, on the same session, takes back the update and the assignment.
+    for _ in range(2):
+        _post(f"{stepper.origin}/api/sessions/{stepper.session_id()}/back")
+
+    answer = stepper.click("Step")
+
+    # The page foretold the second assignment; the server took the first one again.
+    assert answer["labels"] == first["labels"] and answer["iteration"] == 0
+    stepper.wait_for_labels(first["labels"])
+    expect(stepper.page.locator("#summary")).to_contain_text("Iteration 0")
+    assert stepper.shown_labels() == first["labels"]
+
+
+SHOWS_OTHER_LABELS = """(labels) => {
+    const colours = document.getElementById('plot').data[0].marker.color;
+    const ofCluster = document.getElementById('plot').data.find((t) => t.name === 'centroids').marker.color;
+    return Array.isArray(colours) && labels.some((label, i) => colours[i] !== ofCluster[label]);
+}"""
+
+
+def _is_step(endpoint):
+    return lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith(f"/{endpoint}")
+
+
+def _post(url):
+    request = urllib.request.Request(url, data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+
+
 def _count(urls, ending):
-    return sum(url.endswith(ending) for url in urls)
+    return sum(urlparse(url).path.endswith(ending) for url in urls)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import urlparse
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ LAPTOP = {"width": 1366, "height": 768}
 
 
 def _created(response):
-    return response.request.method == "POST" and response.url.endswith("/api/sessions")
+    return response.request.method == "POST" and urlparse(response.url).path == "/api/sessions"
 
 
 def change_and_wait(page, action):
