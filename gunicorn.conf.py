@@ -2,7 +2,7 @@
 
 k-means steps are numpy work that releases the GIL only in part, so processes
 (``WEB_CONCURRENCY``) carry the load and a few threads in each cover the time a
-request waits on Redis or on another step's lock. Sessions must be in Redis
+request waits on Redis. Sessions must be in Redis
 (``REDIS_URL``) as soon as there is more than one worker: each worker has its
 own memory, so without it there is one worker.
 """

@@ -19,7 +19,7 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import datasets, engine, metrics, validation
-from app.api import _session, get_store
+from app.api import _session
 from app.errors import ApiError
 from app.session import Session, Step
 
@@ -49,7 +49,7 @@ def elbow(session_id):
 @bp.get("/sessions/<session_id>/restarts")
 def restarts(session_id):
     validation.only_fields(request.args, ("n", "init"), where="the query")
-    session = _snapshot(session_id)
+    session = _session(session_id)
     n = _query_integer("n", DEFAULT_RESTARTS, 1, MAX_RESTARTS)
     default_init = session.init if session.init in SEEDED_INITS else "kmeans++"
     init = validation.choice(request.args.get("init", default_init), "init", SEEDED_INITS)
@@ -71,7 +71,7 @@ def restarts(session_id):
 @bp.get("/sessions/<session_id>/export.json")
 def export_json(session_id):
     validation.only_fields(request.args, (), where="the query")
-    session = _snapshot(session_id)
+    session = _session(session_id)
     data = session.data
     document = {
         "dataset": data.describe(), "k": session.k, "init": session.init, "seed": session.seed,
@@ -88,7 +88,7 @@ def export_json(session_id):
 @bp.get("/sessions/<session_id>/export.csv")
 def export_csv(session_id):
     validation.only_fields(request.args, (), where="the query")
-    session = _snapshot(session_id)
+    session = _session(session_id)
     data = session.data
     truth = [""] * data.n_samples if data.truth is None else data.truth.tolist()
     clusters = [""] * data.n_samples if session.labels is None else session.labels.tolist()
@@ -234,13 +234,6 @@ def _replay(session):
             "relocations": [list(pair) for pair in step.relocations],
         })
     return replayed
-
-
-def _snapshot(session_id):
-    """A copy of the session's steps and labels, taken under its lock, to read at leisure."""
-    store = get_store()
-    with store.lock(session_id):
-        return _session(session_id).copy()
 
 
 def _attachment(data, extension):

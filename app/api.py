@@ -11,6 +11,7 @@ from app import datasets, engine, validation
 from app.errors import ApiError
 from app.openapi import openapi_document
 from app.session import Session, StepRefused
+from app.store import UnknownSession
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -58,17 +59,14 @@ def create_session():
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
     ahead = validation.query_flag("ahead")
-    with get_store().lock(session_id):  # not halfway through someone's step
-        session = _session(session_id)
-        state = session.state(with_points=True)
-        taken = session.copy() if ahead else None
-    return jsonify(_with_ahead(state, taken))
+    session = _session(session_id)
+    return jsonify(_with_ahead(session.state(with_points=True), session if ahead else None))
 
 
 @bp.delete("/sessions/<session_id>")
 def delete_session(session_id):
     if not get_store().delete(session_id):
-        raise _unknown_session(session_id)
+        raise UnknownSession(session_id)
     return "", 204
 
 
@@ -139,26 +137,19 @@ def _apply_plain(session_id, action):
 
 
 def _apply(session_id, action):
-    """Count the step against its session's limit, run ``action`` on the session under
-    its lock, save it, answer its state (no points). The state is read under the lock:
-    once it is given back, the next step on the session may be changing it."""
+    """Count the step against its session's limit and take it (``action`` on the
+    session; the store makes it one atomic change), answer the state (no points)."""
     ahead = validation.query_flag("ahead")
-    store = get_store()
-    with store.lock(session_id, limit=current_app.extensions["step_limit"]):
-        session = _session(session_id)
-        _refusals_as_409(action, session)
-        store.put(session)
-        state = session.state()
-        taken = session.copy() if ahead else None
-    return jsonify(_with_ahead(state, taken))
+    session = get_store().change(session_id, lambda session: _refusals_as_409(action, session),
+                                 limit=current_app.extensions["step_limit"])
+    return jsonify(_with_ahead(session.state(), session if ahead else None))
 
 
-def _with_ahead(state, taken):
-    """Asked with ``?ahead=1`` (``taken``: a copy of the session as answered), the
-    answer says under "next" what the next step would change (``Session.ahead``),
-    worked out once the lock is given back."""
-    if taken is not None:
-        state["next"] = taken.ahead(state)
+def _with_ahead(state, session):
+    """Asked with ``?ahead=1`` (``session``: the one answered, else None), the answer
+    says under "next" what the next step would change (``Session.ahead``)."""
+    if session is not None:
+        state["next"] = session.ahead(state)
     return state
 
 
@@ -170,15 +161,11 @@ def _refusals_as_409(action, *args):
 
 
 def _session(session_id):
+    """The session as it stands (whole: steps never change a stored session in place)."""
     session = get_store().get(session_id)
     if session is None:
-        raise _unknown_session(session_id)
+        raise UnknownSession(session_id)
     return session
-
-
-def _unknown_session(session_id):
-    return ApiError(404, f"no session {session_id[:40]!r}: it never existed, was deleted "
-                         "or expired; create a new one with POST /api/sessions")
 
 
 def _dataset(spec, max_points):

@@ -7,7 +7,7 @@ Session creation, the elbow and restarts are limited per client address by
 flask-limiter (in memory, or in Redis when ``REDIS_URL`` is set). Its
 ``X-RateLimit-*`` headers would cost two more round trips to its store on every
 answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
-counted per session by the session store itself, as it takes the session's lock
+counted per session by the session store itself, as it saves the step
 (``store.StepLimit``): in Redis, one round trip does both.
 """
 

@@ -7,6 +7,7 @@ few KiB however large its data set; the labels of the latest assignment are
 kept as well, to step on without recomputing them. No web framework here.
 """
 
+import dataclasses
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -150,7 +151,8 @@ class Session:
             if self.phase == "assigned" and self.iteration - start_iteration >= max_iter:
                 break
             if deadline is not None and time.monotonic() > deadline:
-                self.steps[-1].stopped = True
+                # A new step record: the old one may be shared with the session copied.
+                self.steps[-1] = dataclasses.replace(self.steps[-1], stopped=True)
                 break
             self.step()
 
@@ -175,7 +177,7 @@ class Session:
 
     def copy(self):
         """The same session, whose steps can go on apart from this one's (the steps
-        taken so far and their arrays are shared: no step changes them)."""
+        taken so far and their arrays are shared: no step changes them in place)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels)
 

@@ -1,19 +1,26 @@
-"""Where sessions live between requests: a small get / put / delete interface.
+"""Where sessions live between requests: a small interface.
+
+- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None.
+- ``change(id, action, limit)`` takes one step: ``action(session)`` changes a
+  copy of the session, which then takes its place, atomically. Two clicks
+  racing on one session never lose, duplicate or interleave a step. With a
+  ``StepLimit``, the step is counted, and refused past the limit. Answers the
+  changed session; ``UnknownSession`` when there is none.
+- ``delete(id)``, and ``ping()``: whether the store answers.
+
+A session kept is never changed in place (steps change a copy), so what ``get``
+gave stays whole however the session goes on.
 
 ``MemoryStore`` is the default, for one process: it keeps at most
 ``max_sessions`` (the least recently used goes first) and forgets a session
-idle for ``idle_seconds``. ``lock(id)`` serialises the steps of one session, so
-two clicks racing on it never lose or interleave a step; given a ``StepLimit``,
-it counts the step too, and refuses it past the limit. The count lives with the
-lock so that, in Redis, taking the lock, counting the step and reading the
-session are one round trip.
+idle for ``idle_seconds``; a lock per session serialises its steps.
+``redis_store.RedisStore`` shares sessions between processes and servers.
 """
 
 import math
 import threading
 import time
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.errors import ApiError
@@ -25,6 +32,14 @@ class StepLimit:
 
     amount: int
     seconds: float
+
+
+class UnknownSession(ApiError):
+    """A 404 for a session that never was, was deleted or expired."""
+
+    def __init__(self, session_id):
+        super().__init__(404, f"no session {session_id[:40]!r}: it never existed, was deleted "
+                              "or expired; create a new one with POST /api/sessions")
 
 
 class TooManySteps(ApiError):
@@ -78,17 +93,23 @@ class MemoryStore:
             self._expire()
             return len(self._sessions)
 
-    @contextmanager
-    def lock(self, session_id, limit=None):
-        """Hold this session for one step: other steps on it wait. With a ``limit``,
-        count the step first (a session that does not exist counts nothing)."""
+    def change(self, session_id, action, limit=None):
+        """Take one step on the session: ``action`` on a copy, which takes its place."""
         with self._guard:
             if limit is not None and session_id in self._sessions:
                 self._count_step(session_id, limit)
             lock = self._locks.setdefault(session_id, threading.Lock())
         try:
             with lock:
-                yield
+                session = self.get(session_id)
+                if session is None:
+                    raise UnknownSession(session_id)
+                changed = session.copy()
+                action(changed)
+                with self._guard:
+                    if session_id in self._sessions:  # not deleted meanwhile
+                        self._sessions[session_id] = (changed, self._clock())
+                return changed
         finally:
             with self._guard:
                 if session_id not in self._sessions:

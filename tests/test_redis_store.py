@@ -1,11 +1,10 @@
-"""The Redis store: sessions kept as compact records, steps taken one at a time
-across servers, and a clear 503 when Redis is away. Against a real redis-server."""
+"""The Redis store: sessions kept as compact, versioned records, steps saved one
+after the other across servers, and a clear 503 when Redis is away. Against a
+real redis-server."""
 
 import dataclasses
 import json
 import threading
-import time
-from contextlib import ExitStack
 
 import numpy as np
 import pytest
@@ -13,9 +12,9 @@ import redis
 
 from app import create_app, datasets
 from app.records import from_record, to_record
-from app.redis_store import RedisStore, SessionBusy
-from app.session import Session, Step
-from app.store import StepLimit, TooManySteps
+from app.redis_store import RedisStore
+from app.session import Session, Step, StepRefused
+from app.store import StepLimit, TooManySteps, UnknownSession
 from services import RedisServer, free_port
 
 
@@ -35,8 +34,7 @@ def client(redis_server):
 
 def make_store(client, wait_seconds=5.0, idle_seconds=600):
     """A store as one server of a class has it (each server its own)."""
-    return RedisStore(client, idle_seconds=idle_seconds, lock_seconds=30,
-                      wait_seconds=wait_seconds)
+    return RedisStore(client, idle_seconds=idle_seconds, wait_seconds=wait_seconds)
 
 
 def custom_data():
@@ -131,9 +129,12 @@ def test_a_session_put_is_got_back_and_deleted(client):
     session = SESSIONS["mouse, random"]()
     session.run(max_iter=3)
     store.put(session)
-    assert store.get(session.id).state() == session.state()
+    assert make_store(client).get(session.id).state() == session.state()
     assert store.delete(session.id) is True
     assert store.get(session.id) is None and store.delete(session.id) is False
+    with pytest.raises(UnknownSession) as unknown:
+        store.change(session.id, Session.step)
+    assert unknown.value.status == 404
 
 
 def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
@@ -146,78 +147,71 @@ def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
     store.get(session.id)
     assert client.pttl(key) > 590_000
     client.pexpire(key, 1000)
-    with store.lock(session.id):
-        assert client.pttl(key) > 590_000
+    store.change(session.id, Session.step)
+    assert client.pttl(key) > 590_000
 
 
-def test_a_session_held_on_one_server_is_refused_on_another_that_cannot_wait(client):
-    first, second = make_store(client), make_store(client, wait_seconds=0)
-    with first.lock("s1"):
-        with pytest.raises(SessionBusy, match="busy with another step") as refusal:
-            with second.lock("s1"):
-                pass
-        assert refusal.value.status == 503
-        with second.lock("another session"):
-            pass
-    with second.lock("s1"):
-        pass
-    assert client.keys("kmeans:lock:*") == []
-
-
-def test_a_step_that_outlived_its_lock_is_not_saved_over_the_next_one(client):
-    first, second = make_store(client), make_store(client)
-    session = SESSIONS["mouse, random"]()
-    first.put(session)
-    lock_key = f"kmeans:lock:{session.id}"
-    with ExitStack() as second_step:
-        with pytest.raises(SessionBusy, match="not saved"):
-            with first.lock(session.id):
-                client.delete(lock_key)  # as if it had expired
-                second_step.enter_context(second.lock(session.id))
-                session.step()
-                first.put(session)
-        assert client.get(lock_key) is not None  # first did not give back second's lock
-    assert second.get(session.id).steps == []
-
-
-def step_and_save(store, session_id):
-    with store.lock(session_id):
-        session = store.get(session_id)
-        session.step()
-        store.put(session)
-    return session
-
-
-def test_the_session_a_worker_saved_is_used_again_for_its_next_step_not_decoded(client):
+def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_changed(client):
     store = make_store(client)
     session = SESSIONS["mouse, random"]()
     store.put(session)
-    saved = step_and_save(store, session.id)
-    with store.lock(session.id):
-        assert store.get(session.id) is saved
+    before = store.get(session.id)
+    stepped = store.change(session.id, Session.step)
+    assert [step.kind for step in stepped.steps] == ["init"] and before.steps == []
+    assert client.hget(f"kmeans:session:{session.id}", "v") == b"2"
+    assert make_store(client).get(session.id).state() == stepped.state()
 
 
-def test_a_session_changed_on_another_server_is_read_from_its_record(client):
-    first, second = make_store(client), make_store(client)
-    session = SESSIONS["mouse, random"]()
-    first.put(session)
-    kept_by_first = step_and_save(first, session.id)
-    step_and_save(second, session.id)
-    with first.lock(session.id):
-        current = first.get(session.id)
-    assert current is not kept_by_first
-    assert [step.kind for step in current.steps] == ["init", "assign"]
-
-
-def test_a_step_not_saved_leaves_nothing_behind_for_the_next(client):
+def test_the_session_a_worker_saved_is_stepped_from_again_in_one_round_trip(client):
     store = make_store(client)
     session = SESSIONS["mouse, random"]()
     store.put(session)
-    step_and_save(store, session.id)
-    with store.lock(session.id):
-        store.get(session.id).step()  # changed, then refused, say: never put
-    with store.lock(session.id):
-        assert [step.kind for step in store.get(session.id).steps] == ["init"]
+    store.change(session.id, Session.step)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the session was read from Redis")
+
+    store._load = no_reading
+    assert [step.kind for step in store.change(session.id, Session.step).steps] == [
+        "init", "assign"]
+
+
+def test_a_step_that_lost_the_race_is_taken_again_from_the_one_saved_first(client):
+    first, second = make_store(client), make_store(client)
+    session = SESSIONS["mouse, random"]()
+    first.put(session)
+    first.change(session.id, Session.step)  # first keeps version 2
+    second.change(session.id, Session.step)  # and second saves version 3 meanwhile
+    stepped = first.change(session.id, Session.step)
+    assert [step.kind for step in stepped.steps] == ["init", "assign", "update"]
+    for store in (first, second):
+        assert store.get(session.id).state() == stepped.state()
+
+
+def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(client):
+    first, second = make_store(client), make_store(client)
+    session = SESSIONS["mouse, random"]()
+    first.put(session)  # first keeps it new: it would refuse to assign
+    second.change(session.id, Session.initialize)
+    assert first.change(session.id, Session.assign).phase == "assigned"
+    with pytest.raises(StepRefused, match="already with its nearest centroid"):
+        first.change(session.id, Session.assign)  # refused by the stored session too
+
+
+def test_a_step_that_fails_leaves_the_session_as_it_was(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    store.change(session.id, Session.step)
+
+    def step_then_fail(current):
+        current.step()
+        raise StepRefused("changed, then refused")
+
+    with pytest.raises(StepRefused):
+        store.change(session.id, step_then_fail)
+    for reader in (store, make_store(client)):
+        assert [step.kind for step in reader.get(session.id).steps] == ["init"]
 
 
 def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
@@ -230,10 +224,7 @@ def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
     def click(store):
         start.wait()
         for _ in range(5):
-            with store.lock(session.id):
-                current = store.get(session.id)
-                current.step()
-                store.put(current)
+            store.change(session.id, Session.step)
 
     threads = [threading.Thread(target=click, args=(stores[i % 2],)) for i in range(8)]
     for thread in threads:
@@ -244,6 +235,7 @@ def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
         session.step()
     assert not session.converged
     assert stores[1].get(session.id).state() == session.state()
+    assert client.hget(f"kmeans:session:{session.id}", "v") == b"41"
 
 
 def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit(client):
@@ -253,40 +245,43 @@ def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit
     for session in sessions:
         first.put(session)
     for store in (first, second, first):
-        with store.lock(sessions[0].id, limit):
-            pass
+        store.change(sessions[0].id, Session.step, limit)
     with pytest.raises(TooManySteps) as refusal:
-        with second.lock(sessions[0].id, limit):
-            pytest.fail("a step past the limit took the lock")
+        second.change(sessions[0].id, Session.step, limit)
     assert refusal.value.status == 429
     assert 0 < int(refusal.value.headers["Retry-After"]) <= 60
-    assert client.keys("kmeans:lock:*") == []
-    with second.lock(sessions[1].id, limit):  # another session counts on its own
-        pass
-    with second.lock("no such session", limit):  # counts nothing, keeps nothing
-        pass
+    assert len(second.get(sessions[0].id).steps) == 3
+    second.change(sessions[1].id, Session.step, limit)  # another session counts on its own
+    with pytest.raises(UnknownSession):
+        second.change("no such session", Session.step, limit)  # counts nothing, keeps nothing
     assert sorted(client.keys("kmeans:steps:*")) == sorted(
         f"kmeans:steps:{session.id}".encode() for session in sessions)
     assert 58_000 < client.pttl(f"kmeans:steps:{sessions[0].id}") <= 60_000
 
 
-def test_a_step_waiting_for_the_lock_is_counted_once(client):
+def test_a_step_past_the_limit_is_refused_again_without_asking_redis(client):
+    store = make_store(client)
+    limit = StepLimit(amount=1, seconds=60)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    store.change(session.id, Session.step, limit)
+    with pytest.raises(TooManySteps):
+        store.change(session.id, Session.step, limit)
+    client.delete(f"kmeans:steps:{session.id}")  # Redis would let it through now
+    with pytest.raises(TooManySteps):
+        store.change(session.id, Session.step, limit)
+    assert len(store.get(session.id).steps) == 1
+
+
+def test_a_step_that_lost_the_race_is_counted_once(client):
     first, second = make_store(client), make_store(client)
+    limit = StepLimit(amount=3, seconds=60)
     session = SESSIONS["mouse, random"]()
     first.put(session)
-
-    def step():
-        with second.lock(session.id, StepLimit(amount=3, seconds=60)):
-            pass
-
-    waiter = threading.Thread(target=step)
-    with first.lock(session.id):
-        waiter.start()
-        while client.get(f"kmeans:steps:{session.id}") is None:
-            time.sleep(0.001)
-        time.sleep(0.1)  # the waiter polls the held lock many times meanwhile
-    waiter.join()
-    assert client.get(f"kmeans:steps:{session.id}") == b"1"
+    second.change(session.id, Session.step, limit)
+    first.change(session.id, Session.step, limit)  # from version 1: raced, taken again
+    assert client.get(f"kmeans:steps:{session.id}") == b"2"
+    assert len(first.get(session.id).steps) == 2
 
 
 def test_a_step_past_the_limit_is_a_429_with_retry_after_through_the_app(redis_server, client):
@@ -362,16 +357,18 @@ def test_with_redis_away_the_rate_limits_let_requests_through_and_say_so_in_one_
         assert "\n" not in record.getMessage()
 
 
-def test_a_step_on_a_session_busy_elsewhere_is_a_503_in_the_json_shape(redis_server, client):
+def test_a_step_that_keeps_losing_the_race_past_its_wait_is_a_503_in_the_json_shape(
+        redis_server, client):
     app = create_app({"TESTING": True, "REDIS_URL": redis_server.url})
     app.extensions["session_store"].wait_seconds = 0
     api = app.test_client()
     session_id = api.post("/api/sessions", json={"dataset": "mouse", "k": 3}).get_json()["id"]
-    with make_store(client).lock(session_id):
-        reply = api.post(f"/api/sessions/{session_id}/step")
+    make_store(client).change(session_id, Session.step)  # saved elsewhere meanwhile
+    reply = api.post(f"/api/sessions/{session_id}/step")
     assert reply.status_code == 503
-    assert reply.get_json()["error"].startswith("this session is busy with another step")
-    assert api.post(f"/api/sessions/{session_id}/step").status_code == 200
+    assert reply.get_json()["error"].startswith("this session is busy with other steps")
+    again = api.post(f"/api/sessions/{session_id}/step")
+    assert again.status_code == 200 and again.get_json()["phase"] == "assigned"
 
 
 def test_the_probes_answer_with_sessions_in_memory():

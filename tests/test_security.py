@@ -6,7 +6,7 @@ import tracemalloc
 import pytest
 
 from app import create_app
-from app.store import MemoryStore, StepLimit, TooManySteps
+from app.store import MemoryStore, StepLimit, TooManySteps, UnknownSession
 
 
 def make_client(**config):
@@ -149,9 +149,11 @@ def test_a_sessions_step_count_starts_again_with_each_window_and_goes_with_it():
     class Fake:
         id = "a"
 
+        def copy(self):
+            return Fake()
+
     def step(session_id="a"):
-        with store.lock(session_id, limit):
-            pass
+        store.change(session_id, lambda session: None, limit)
 
     store.put(Fake())
     step(), step()
@@ -161,7 +163,8 @@ def test_a_sessions_step_count_starts_again_with_each_window_and_goes_with_it():
     now[0] += 1
     step(), step()  # a new window
     for _ in range(5):
-        step("no such session")  # counts nothing
+        with pytest.raises(UnknownSession):
+            step("no such session")  # counts nothing
     assert set(store._windows) == {"a"}
     store.delete("a")
     assert store._windows == {}

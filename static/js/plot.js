@@ -15,6 +15,10 @@ const AXIS = { type: 'linear', zeroline: false, automargin: true, ticklabeloverf
 
 const CONFIG = {
   displaylogo: false,
+  // Two quick clicks that place points or centroids are no double-click resetting
+  // the view mid-click (which made a click land where the old axes had it). The
+  // modebar's Reset axes button still resets a zoom.
+  doubleClick: false,
   // Sharing uploads the chart to Plotly's cloud: nothing may leave the classroom's server.
   modeBarButtonsToRemove: ['sendChartToCloud', 'select2d', 'lasso2d', 'autoScale2d'],
 };
