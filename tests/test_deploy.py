@@ -13,12 +13,6 @@ from services import REPO, Gunicorn, RedisServer, request, server_env, wait_unti
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def two_servers(redis_server, tmp_path_factory):
     """Two gunicorn instances of two workers each, on two ports, sharing one Redis."""
     logs = tmp_path_factory.mktemp("gunicorn")

@@ -4,7 +4,6 @@ real redis-server."""
 
 import dataclasses
 import json
-import threading
 
 import numpy as np
 import pytest
@@ -15,13 +14,7 @@ from app.records import from_record, to_record
 from app.redis_store import RedisStore
 from app.session import Session, Step, StepRefused
 from app.store import StepLimit, TooManySteps, UnknownSession
-from services import RedisServer, free_port
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
+from services import free_port
 
 
 @pytest.fixture
@@ -196,46 +189,6 @@ def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(cl
     assert first.change(session.id, Session.assign).phase == "assigned"
     with pytest.raises(StepRefused, match="already with its nearest centroid"):
         first.change(session.id, Session.assign)  # refused by the stored session too
-
-
-def test_a_step_that_fails_leaves_the_session_as_it_was(client):
-    store = make_store(client)
-    session = SESSIONS["mouse, random"]()
-    store.put(session)
-    store.change(session.id, Session.step)
-
-    def step_then_fail(current):
-        current.step()
-        raise StepRefused("changed, then refused")
-
-    with pytest.raises(StepRefused):
-        store.change(session.id, step_then_fail)
-    for reader in (store, make_store(client)):
-        assert [step.kind for step in reader.get(session.id).steps] == ["init"]
-
-
-def test_racing_steps_from_two_servers_are_all_kept_in_order(client):
-    stores = [make_store(client), make_store(client)]
-    session = Session(datasets.load("uniform", _defaults("uniform", n_samples=2000)), 30,
-                      "random", 0)
-    stores[0].put(session)
-    start = threading.Barrier(8)
-
-    def click(store):
-        start.wait()
-        for _ in range(5):
-            store.change(session.id, Session.step)
-
-    threads = [threading.Thread(target=click, args=(stores[i % 2],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for _ in range(40):
-        session.step()
-    assert not session.converged
-    assert stores[1].get(session.id).state() == session.state()
-    assert client.hget(f"kmeans:session:{session.id}", "v") == b"41"
 
 
 def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit(client):

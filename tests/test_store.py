@@ -1,31 +1,49 @@
-"""The in-memory store: a step changes a copy that takes the session's place, one at a time."""
+"""What every session store promises (in memory, and in Redis against a real
+redis-server): a step changes a copy that takes the session's place, atomically."""
 
 import threading
 
 import pytest
+import redis
 
 from app import datasets
+from app.redis_store import RedisStore
 from app.session import Session, StepRefused
 from app.store import MemoryStore, UnknownSession
+
+
+@pytest.fixture(params=["memory", "redis"])
+def new_store(request):
+    """A store as each server of a class has it: one process has one store in
+    memory; in Redis, every server has its own, on the same Redis."""
+    if request.param == "memory":
+        store = MemoryStore()
+        yield lambda: store
+        return
+    client = redis.Redis.from_url(request.getfixturevalue("redis_server").url)
+    client.flushdb()
+    yield lambda: RedisStore(client, idle_seconds=600, wait_seconds=5)
+    client.close()
 
 
 def new_session(k=3):
     return Session(datasets.load("mouse", {"random_state": 0}), k, "random", 1)
 
 
-def test_a_step_takes_the_place_of_the_session_and_what_was_read_before_stays_whole():
-    store = MemoryStore()
+def test_a_step_takes_the_place_of_the_session_and_what_was_read_before_stays_whole(
+        new_store):
+    store = new_store()
     session = new_session()
     store.put(session)
     before = store.get(session.id)
     stepped = store.change(session.id, Session.step)
-    assert store.get(session.id) is stepped
     assert [step.kind for step in stepped.steps] == ["init"]
+    assert new_store().get(session.id).state() == stepped.state()
     assert before.steps == [] and before.phase == "new"
 
 
-def test_a_step_that_fails_leaves_the_session_as_it_was():
-    store = MemoryStore()
+def test_a_step_that_fails_leaves_the_session_as_it_was(new_store):
+    store = new_store()
     session = new_session()
     store.put(session)
     store.change(session.id, Session.step)
@@ -36,22 +54,23 @@ def test_a_step_that_fails_leaves_the_session_as_it_was():
 
     with pytest.raises(StepRefused):
         store.change(session.id, step_then_fail)
-    assert [step.kind for step in store.get(session.id).steps] == ["init"]
+    for reader in (store, new_store()):
+        assert [step.kind for step in reader.get(session.id).steps] == ["init"]
 
 
-def test_racing_steps_on_one_session_are_all_kept_in_order():
-    store = MemoryStore()
+def test_racing_steps_on_one_session_are_all_kept_in_order(new_store):
+    stores = [new_store(), new_store()]
     session = Session(datasets.load("uniform", {"n_samples": 2000, "random_state": 0}), 30,
                       "random", 0)
-    store.put(session)
+    stores[0].put(session)
     start = threading.Barrier(8)
 
-    def click():
+    def click(store):
         start.wait()
         for _ in range(5):
             store.change(session.id, Session.step)
 
-    threads = [threading.Thread(target=click) for _ in range(8)]
+    threads = [threading.Thread(target=click, args=(stores[i % 2],)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -59,10 +78,18 @@ def test_racing_steps_on_one_session_are_all_kept_in_order():
     for _ in range(40):
         session.step()
     assert not session.converged
-    assert store.get(session.id).state() == session.state()
+    assert stores[1].get(session.id).state() == session.state()
 
 
-def test_a_session_deleted_during_its_step_stays_deleted():
+def test_an_unknown_session_is_a_404(new_store):
+    store = new_store()
+    assert store.get("no such session") is None
+    with pytest.raises(UnknownSession) as unknown:
+        store.change("no such session", Session.step)
+    assert unknown.value.status == 404
+
+
+def test_a_session_deleted_during_its_step_in_memory_stays_deleted():
     store = MemoryStore()
     session = new_session()
     store.put(session)
