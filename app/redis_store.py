@@ -20,6 +20,7 @@ refused only once the stored session is read and refuses it too; one past the
 limit is refused here, without a round trip, until its window ends.
 """
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -45,11 +46,13 @@ return found
 """
 SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
 # KEYS: session, step count. ARGV: the version the step was taken from, the new
-# record, idle ms, steps allowed in the window (0: count nothing), window ms.
-# Answers {SAVED}; {RACED, version, record} when another step was saved first;
-# {PAST_LIMIT, ms until the window ends}; {GONE} when there is no session.
+# record, idle ms, steps allowed in the window (0: count nothing), window ms, a
+# token of this save. Answers {SAVED}; {RACED, version, record} when another step
+# was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no
+# session. A save sent again because its reply was lost finds its token: saved.
 SAVE_OVER = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {3} end
+if redis.call('HGET', KEYS[1], 't') == ARGV[6] then return {1} end
 local allowed = tonumber(ARGV[4])
 if allowed > 0 then
     local steps = redis.call('INCR', KEYS[2])
@@ -59,7 +62,7 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local version = redis.call('HGET', KEYS[1], 'v')
 if version ~= ARGV[1] then return {0, version, redis.call('HGET', KEYS[1], 'r')} end
-redis.call('HSET', KEYS[1], 'v', version + 1, 'r', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', version + 1, 'r', ARGV[2], 't', ARGV[6])
 return {1}
 """
 
@@ -124,6 +127,7 @@ class RedisStore:
         version, session = kept if kept is not None else self._read_or_404(session_id)
         unchecked = kept is not None  # what is kept here may be behind the stored session
         deadline = time.monotonic() + self.wait_seconds
+        token = secrets.token_hex(8)
         while True:
             changed = session.copy()
             try:
@@ -139,7 +143,7 @@ class RedisStore:
                 continue
             answer = self._save_over(
                 keys=[self._key(session_id), self._steps_key(session_id)],
-                args=[version, to_record(changed), self.idle_ms, allowed, window_ms])
+                args=[version, to_record(changed), self.idle_ms, allowed, window_ms, token])
             if answer[0] == SAVED:
                 self._kept.set(session_id, (str(int(version) + 1).encode(), changed))
                 return changed

@@ -155,6 +155,23 @@ def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_change
     assert make_store(client).get(session.id).state() == stepped.state()
 
 
+def test_a_save_sent_again_after_its_reply_was_lost_is_saved_once(client):
+    store = make_store(client)
+    session = SESSIONS["mouse, random"]()
+    store.put(session)
+    save_over = store._save_over
+
+    def reply_lost_then_sent_again(keys, args):
+        save_over(keys=keys, args=args)  # Redis saved it, and its reply was lost
+        return save_over(keys=keys, args=args)  # sent again, as redis-py's retry does
+
+    store._save_over = reply_lost_then_sent_again
+    stepped = store.change(session.id, Session.step)
+    assert [step.kind for step in stepped.steps] == ["init"]
+    assert client.hget(f"kmeans:session:{session.id}", "v") == b"2"
+    assert [step.kind for step in make_store(client).get(session.id).steps] == ["init"]
+
+
 def test_the_session_a_worker_saved_is_stepped_from_again_in_one_round_trip(client):
     store = make_store(client)
     session = SESSIONS["mouse, random"]()
