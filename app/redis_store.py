@@ -38,8 +38,11 @@ PUT = """
 redis.call('HSET', KEYS[1], 'v', 1, 'r', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
+# A session is a hash; any other key by its name (none, or one left by an older
+# version of the app) is no session.
 # KEYS: session. ARGV: idle ms. {version, record}, or {false, false} when there is none.
 LOAD = """
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {false, false} end
 local found = redis.call('HMGET', KEYS[1], 'v', 'r')
 if found[1] then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return found
@@ -51,7 +54,7 @@ SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
 # was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no
 # session. A save sent again because its reply was lost finds its token: saved.
 SAVE_OVER = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {3} end
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {3} end
 if redis.call('HGET', KEYS[1], 't') == ARGV[6] then return {1} end
 local allowed = tonumber(ARGV[4])
 if allowed > 0 then

@@ -130,6 +130,14 @@ def test_a_session_put_is_got_back_and_deleted(client):
     assert unknown.value.status == 404
 
 
+def test_a_key_left_by_an_older_version_is_no_session(client):
+    store = make_store(client)
+    client.set("kmeans:session:old", b"KMS1 a record without a version")
+    assert store.get("old") is None
+    with pytest.raises(UnknownSession):
+        store.change("old", Session.step)
+
+
 def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
     store = make_store(client, idle_seconds=600)
     session = SESSIONS["mouse, random"]()
