@@ -49,8 +49,7 @@ def create_session():
     seed = validation.integer(body.get("seed", 0), "seed", 0, datasets.SEED_MAX)
     session = Session(data=data, k=k, init=init, seed=seed)
     get_store().put(session)
-    state = session.state(with_points=True)
-    response = jsonify(_with_ahead(state, session if ahead else None))
+    response = jsonify(_with_ahead(session.state(with_points=True), session, ahead))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
     return response
@@ -60,7 +59,7 @@ def create_session():
 def show_session(session_id):
     ahead = validation.query_flag("ahead")
     session = _session(session_id)
-    return jsonify(_with_ahead(session.state(with_points=True), session if ahead else None))
+    return jsonify(_with_ahead(session.state(with_points=True), session, ahead))
 
 
 @bp.delete("/sessions/<session_id>")
@@ -142,13 +141,13 @@ def _apply(session_id, action):
     ahead = validation.query_flag("ahead")
     session = get_store().change(session_id, lambda session: _refusals_as_409(action, session),
                                  limit=current_app.extensions["step_limit"])
-    return jsonify(_with_ahead(session.state(), session if ahead else None))
+    return jsonify(_with_ahead(session.state(), session, ahead))
 
 
-def _with_ahead(state, session):
-    """Asked with ``?ahead=1`` (``session``: the one answered, else None), the answer
-    says under "next" what the next step would change (``Session.ahead``)."""
-    if session is not None:
+def _with_ahead(state, session, ahead):
+    """Asked with ``?ahead=1``, the answer (``state``, the session's) says under
+    "next" what the next step would change (``Session.ahead``)."""
+    if ahead:
         state["next"] = session.ahead(state)
     return state
 
