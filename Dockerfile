@@ -18,7 +18,7 @@ RUN pip install -r requirements.txt
 # MNIST parsed and its PCA computed now, so that the first student does not wait.
 # Before static/ and templates/: changing the page does not redo this layer.
 COPY app/ app/
-RUN python -m app.datasets
+RUN flask --app app prepare
 
 COPY static/ static/
 COPY templates/ templates/

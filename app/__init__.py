@@ -31,16 +31,16 @@ def create_app(test_config=None):
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from app import errors, health
-    from app.json_provider import OrjsonProvider
-    from app.store import MemoryStore
+    from app.web import errors, health
+    from app.web.json_provider import OrjsonProvider
+    from app.stores.memory import MemoryStore
 
     app.json = OrjsonProvider(app)
 
     # REDIS_URL is the name hosting platforms and compose files use, hence no prefix.
     app.config.setdefault("REDIS_URL", os.environ.get("REDIS_URL") or None)
     if app.config["REDIS_URL"]:
-        from app.redis_store import RedisStore
+        from app.stores.redis_store import RedisStore
 
         app.extensions["session_store"] = RedisStore.from_url(
             app.config["REDIS_URL"],
@@ -55,15 +55,16 @@ def create_app(test_config=None):
     errors.register(app)
     app.register_blueprint(health.bp)
 
-    from app import analysis, api, embed, pages, vendor
+    from app.web import analysis, api, commands, embed, pages, vendor
 
     app.register_blueprint(api.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(commands.bp)
 
-    from app import security
+    from app.web import security
 
     security.init_app(app)
     return app

@@ -17,7 +17,8 @@ from sklearn.cluster import KMeans
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app, datasets  # noqa: E402
+from app import create_app  # noqa: E402
+from app.core import datasets
 
 K = 20
 

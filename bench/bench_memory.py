@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app, datasets  # noqa: E402
+from app import create_app  # noqa: E402
+from app.core import datasets
 
 DATASET = {"name": "blobs", "n_samples": 1000}
 

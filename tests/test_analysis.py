@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
-from app import analysis, create_app, datasets
+from app.core import analysis
+from app import create_app
+from app.core import datasets
 
 
 def three_blobs(seed=5):
@@ -230,7 +232,7 @@ def test_what_was_computed_on_a_data_set_goes_when_the_data_set_goes():
     import gc
 
     data = datasets.make_custom(COLD_POINTS)
-    analysis._analysis(data).elbow(data, 2, deadline=float("inf"))
+    analysis.analysis_of(data).elbow(data, 2, deadline=float("inf"))
     assert data in analysis._analyses
     del data
     gc.collect()

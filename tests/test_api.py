@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
-from app import datasets
+from app.core import datasets
 
 STATE_FIELDS = {"id", "phase", "iteration", "k", "centroids", "labels", "inertia", "changed",
                 "converged", "events", "can_back"}

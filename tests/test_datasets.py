@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from app import datasets
-from app.session import Session
+from app.core import datasets
+from app.core.session import Session
 
 GENERATED = [name for name in datasets.CATALOG if name != "custom"]
 NEW = ["anisotropic", "unequal_variance", "uneven_sizes", "circles", "moons", "smiley",
@@ -117,7 +117,7 @@ def test_a_session_can_be_made_on_every_new_data_set_through_the_api(api, name):
 
 
 def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
-    from app.datasets import _Cache
+    from app.core.datasets import _Cache
 
     cache = _Cache(max_bytes=3 * 16_000)
     built = []

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans, kmeans_plusplus
 
-from app import datasets, engine
-from app.session import Session
+from app.core import datasets, engine
+from app.core.session import Session
 
 BLOBS = dict(n_samples=100, centers=4, cluster_std=0.5, random_state=0, scale_x=1.0,
              standardize=False)

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from app import datasets, metrics
-from app.session import Session
+from app.core import datasets, metrics
+from app.core.session import Session
 
 LABELS = np.array([0, 0, 0, 1, 1, 3])  # cluster 2 is empty
 TRUTH = np.array([0, 0, 1, 1, 1, 2])

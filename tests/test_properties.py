@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from app import datasets
-from app.engine import INIT_METHODS
-from app.session import Session
+from app.core import datasets
+from app.core.engine import INIT_METHODS
+from app.core.session import Session
 
 coordinates = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False)
 

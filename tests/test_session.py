@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from app import datasets
-from app.session import Session, StepRefused, new_session_id
+from app.core import datasets
+from app.core.session import Session, StepRefused, new_session_id
 
 
 def mouse_session(**fields):

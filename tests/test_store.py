@@ -6,10 +6,11 @@ import threading
 import pytest
 import redis
 
-from app import datasets
-from app.redis_store import RedisStore
-from app.session import Session, StepRefused
-from app.store import MemoryStore, UnknownSession
+from app.core import datasets
+from app.stores.redis_store import RedisStore
+from app.core.session import Session, StepRefused
+from app.stores.base import UnknownSession
+from app.stores.memory import MemoryStore
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -86,7 +87,7 @@ def test_an_unknown_session_is_a_404(new_store):
     assert store.get("no such session") is None
     with pytest.raises(UnknownSession) as unknown:
         store.change("no such session", Session.step)
-    assert unknown.value.status == 404
+    assert unknown.value.session_id == "no such session"
 
 
 def test_a_session_deleted_during_its_step_in_memory_stays_deleted():

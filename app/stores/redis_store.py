@@ -20,6 +20,7 @@ refused only once the stored session is read and refuses it too; one past the
 limit is refused here, without a round trip, until its window ends.
 """
 
+import functools
 import secrets
 import threading
 import time
@@ -29,9 +30,8 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from app.errors import ApiError
-from app.records import from_record, to_record
-from app.store import TooManySteps, UnknownSession
+from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
+from app.stores.records import from_record, to_record
 
 # KEYS: session. ARGV: record, idle ms. A new session, at version 1.
 PUT = """
@@ -70,11 +70,17 @@ return {1}
 """
 
 
-class SessionBusy(ApiError):
-    """Other steps on the session kept winning the race for longer than a step may wait."""
+def _unreachable_as_unavailable(method):
+    """Redis down or silent leaves as the stores' own ``StoreUnavailable``."""
 
-    def __init__(self, message):
-        super().__init__(503, message)
+    @functools.wraps(method)
+    def guarded(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    return guarded
 
 
 class RedisStore:
@@ -105,20 +111,24 @@ class RedisStore:
         )
         return cls(client, idle_seconds, wait_seconds=step_seconds + 5)
 
+    @_unreachable_as_unavailable
     def put(self, session):
         self._put(keys=[self._key(session.id)], args=[to_record(session), self.idle_ms])
         self._kept.set(session.id, (b"1", session))
 
+    @_unreachable_as_unavailable
     def get(self, session_id):
         """The session, or None if there is none (or it expired); its expiry starts again."""
         found = self._read(session_id)
         return None if found is None else found[1]
 
+    @_unreachable_as_unavailable
     def delete(self, session_id):
         """Forget the session; True if there was one."""
         self._kept.pop(session_id)
         return self.client.delete(self._key(session_id)) == 1
 
+    @_unreachable_as_unavailable
     def change(self, session_id, action, limit=None):
         """Take one step: ``action`` on a copy of the session, saved over the version it
         was taken from, or taken again from the one saved meanwhile."""
@@ -161,8 +171,7 @@ class RedisStore:
             version, session = answer[1], from_record(answer[2])
             self._kept.set(session_id, (version, session))
             if time.monotonic() > deadline:
-                raise SessionBusy(f"this session is busy with other steps (waited "
-                                  f"{self.wait_seconds:g} s); try again in a moment")
+                raise SessionBusy(self.wait_seconds)
 
     def ping(self):
         """True if Redis answers."""

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, jsonify
 
-from app.errors import error_response
+from app.web.errors import error_response
 
 bp = Blueprint("health", __name__)
 

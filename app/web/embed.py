@@ -12,9 +12,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from app import datasets, engine, validation
-from app.errors import ApiError
-from app.security import frame_ancestors
+from app.core import datasets, engine
+from app.web import validation
+from app.web.errors import ApiError
+from app.web.security import frame_ancestors
 
 bp = Blueprint("embed", __name__)
 

@@ -7,20 +7,17 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
-from app import datasets, engine, validation
-from app.errors import ApiError
-from app.openapi import openapi_document
-from app.session import Session, StepRefused
-from app.store import UnknownSession
+from app.core import datasets, engine
+from app.web import validation
+from app.web.errors import ApiError
+from app.web.openapi import openapi_document
+from app.core.session import Session
+from app.stores.base import UnknownSession
+from app.web.sessions import find_session, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 SESSION_FIELDS = ("dataset", "k", "init", "seed")
-
-
-def get_store():
-    """The session store chosen in the factory."""
-    return current_app.extensions["session_store"]
 
 
 @bp.get("/datasets")
@@ -58,7 +55,7 @@ def create_session():
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
     ahead = validation.query_flag("ahead")
-    session = _session(session_id)
+    session = find_session(session_id)
     return jsonify(_with_ahead(session.state(with_points=True), session, ahead))
 
 
@@ -71,7 +68,7 @@ def delete_session(session_id):
 
 @bp.get("/sessions/<session_id>/centroids")
 def show_centroids(session_id):
-    return jsonify(_refusals_as_409(_session(session_id).full_centroids))
+    return jsonify(find_session(session_id).full_centroids())
 
 
 @bp.post("/sessions/<session_id>/init")
@@ -139,8 +136,7 @@ def _apply(session_id, action):
     """Count the step against its session's limit and take it (``action`` on the
     session; the store makes it one atomic change), answer the state (no points)."""
     ahead = validation.query_flag("ahead")
-    session = get_store().change(session_id, lambda session: _refusals_as_409(action, session),
-                                 limit=current_app.extensions["step_limit"])
+    session = get_store().change(session_id, action, limit=current_app.extensions["step_limit"])
     return jsonify(_with_ahead(session.state(), session, ahead))
 
 
@@ -150,21 +146,6 @@ def _with_ahead(state, session, ahead):
     if ahead:
         state["next"] = session.ahead(state)
     return state
-
-
-def _refusals_as_409(action, *args):
-    try:
-        return action(*args)
-    except StepRefused as refusal:
-        raise ApiError(409, str(refusal)) from None
-
-
-def _session(session_id):
-    """The session as it stands (whole: steps never change a stored session in place)."""
-    session = get_store().get(session_id)
-    if session is None:
-        raise UnknownSession(session_id)
-    return session
 
 
 def _dataset(spec, max_points):

@@ -8,7 +8,7 @@ import math
 
 from flask import request
 
-from app.errors import ApiError
+from app.web.errors import ApiError
 
 
 def _reject_constant(token):

@@ -22,8 +22,8 @@ from limits import parse
 from limits.errors import StorageError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.errors import error_response
-from app.store import StepLimit
+from app.web.errors import error_response
+from app.stores.base import StepLimit
 
 ANALYSIS_ENDPOINTS = ("elbow", "restarts")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app import engine, metrics
+from app.core import engine, metrics
 
 IMAGE_SHAPE = (28, 28)
 
@@ -633,7 +633,3 @@ def prepare():
     """Build what takes time once (MNIST and its PCA), e.g. at container build."""
     load("mnist", {"pca_components": CATALOG["mnist"]["params"]["pca_components"]["default"]})
 
-
-if __name__ == "__main__":
-    prepare()
-    print(f"prepared MNIST in {cache_dir()}")

@@ -1,8 +1,8 @@
 """The OpenAPI 3 document of the JSON API, served at /api/openapi.json."""
 
-from app.datasets import CATALOG, SEED_MAX
-from app.engine import INIT_METHODS
-from app.validation import MAX_COORDINATE
+from app.core.datasets import CATALOG, SEED_MAX
+from app.core.engine import INIT_METHODS
+from app.web.validation import MAX_COORDINATE
 
 STEPS = {
     "init": "Choose the starting centroids (for init='manual', send them).",
@@ -186,7 +186,8 @@ def _json(schema):
 def _analysis_paths(config):
     """The elbow, restarts and exports of a session (app/analysis.py)."""
     # Imported here: app.analysis imports app.api, which imports this module.
-    from app.analysis import DEFAULT_K_MAX, DEFAULT_RESTARTS, ELBOW_STARTS, MAX_RESTARTS
+    from app.web.analysis import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS
+    from app.core.analysis import ELBOW_STARTS
 
     nullable_number = {"type": "number", "nullable": True}
     partial = {"type": "boolean", "description": "False when the request ran out of time: "

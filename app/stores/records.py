@@ -20,8 +20,8 @@ from collections import OrderedDict
 import numpy as np
 import orjson
 
-from app import datasets
-from app.session import Session, Step
+from app.core import datasets
+from app.core.session import Session, Step
 
 MAGIC = b"KMS1"
 _LENGTH = struct.Struct(">I")

@@ -1,53 +1,16 @@
-"""Where sessions live between requests: a small interface.
+"""Sessions in this process's memory: the default store, for one process.
 
-- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None.
-- ``change(id, action, limit)`` takes one step: ``action(session)`` changes a
-  copy of the session, which then takes its place, atomically. Two clicks
-  racing on one session never lose, duplicate or interleave a step. With a
-  ``StepLimit``, the step is counted, and refused past the limit. Answers the
-  changed session; ``UnknownSession`` when there is none.
-- ``delete(id)``, and ``ping()``: whether the store answers.
-
-A session kept is never changed in place (steps change a copy), so what ``get``
-gave stays whole however the session goes on.
-
-``MemoryStore`` is the default, for one process: it keeps at most
-``max_sessions`` (the least recently used goes first) and forgets a session
-idle for ``idle_seconds``; a lock per session serialises its steps.
+``MemoryStore`` keeps at most ``max_sessions`` (the least recently used goes
+first) and forgets a session idle for ``idle_seconds``; a lock per session
+serialises its steps. The interface is described in ``app.stores.base``;
 ``redis_store.RedisStore`` shares sessions between processes and servers.
 """
 
-import math
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
-from app.errors import ApiError
-
-
-@dataclass(frozen=True)
-class StepLimit:
-    """At most ``amount`` steps on one session in a window of ``seconds``, from its first."""
-
-    amount: int
-    seconds: float
-
-
-class UnknownSession(ApiError):
-    """A 404 for a session that never was, was deleted or expired."""
-
-    def __init__(self, session_id):
-        super().__init__(404, f"no session {session_id[:40]!r}: it never existed, was deleted "
-                              "or expired; create a new one with POST /api/sessions")
-
-
-class TooManySteps(ApiError):
-    """A step past its session's limit: a 429 that says when to try again."""
-
-    def __init__(self, seconds_left):
-        super().__init__(429, "too many steps on this session; wait a moment",
-                         headers={"Retry-After": str(max(1, math.ceil(seconds_left)))})
+from app.stores.base import TooManySteps, UnknownSession
 
 
 class MemoryStore:

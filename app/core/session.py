@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app import engine, metrics
+from app.core import engine, metrics
 
 PHASE_AFTER = {"init": "initialized", "assign": "assigned", "update": "updated"}
 NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "updated": "assign"}

@@ -1,0 +1,1 @@
+"""The stores: where sessions live between requests (``base`` has the interface)."""

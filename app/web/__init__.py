@@ -1,0 +1,1 @@
+"""The web layer: blueprints, validation, presentation, errors and security headers."""

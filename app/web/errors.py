@@ -1,0 +1,80 @@
+"""Every error leaves the server in one JSON shape: {"error": message, "status": code}.
+
+The core's and the stores' exceptions become statuses here, and only here.
+"""
+
+import math
+
+from flask import current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.core.session import StepRefused
+from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
+
+
+class ApiError(Exception):
+    """A request the API refuses, with the status and a message saying why."""
+
+    def __init__(self, status, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(status, message):
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    return response
+
+
+def as_api_error(error):
+    """The ApiError a core or store exception stands for, in a student's words."""
+    if isinstance(error, StepRefused):
+        return ApiError(409, str(error))
+    if isinstance(error, UnknownSession):
+        return ApiError(404, f"no session {error.session_id[:40]!r}: it never existed, was "
+                             "deleted or expired; create a new one with POST /api/sessions")
+    if isinstance(error, TooManySteps):
+        return ApiError(429, "too many steps on this session; wait a moment",
+                        headers={"Retry-After": str(max(1, math.ceil(error.seconds_left)))})
+    if isinstance(error, SessionBusy):
+        return ApiError(503, f"this session is busy with other steps (waited "
+                             f"{error.waited_seconds:g} s); try again in a moment")
+    current_app.logger.warning("session store unreachable: %s", error)
+    return ApiError(503, "the session store (Redis) cannot be reached; try again in a moment")
+
+
+def register(app):
+    """Send every error, ours, the core's, the stores', Werkzeug's or unexpected, as JSON."""
+
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        response = error_response(error.status, error.message)
+        response.headers.update(error.headers)
+        return response
+
+    @app.errorhandler(StepRefused)
+    @app.errorhandler(UnknownSession)
+    @app.errorhandler(TooManySteps)
+    @app.errorhandler(SessionBusy)
+    @app.errorhandler(StoreUnavailable)
+    def domain_error(error):
+        return api_error(as_api_error(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        messages = {
+            404: "no such page or endpoint",
+            405: "this endpoint does not take that method",
+            413: f"request body too large: at most {current_app.config['MAX_CONTENT_LENGTH']} bytes",
+        }
+        response = error_response(error.code, messages.get(error.code, error.description))
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        current_app.logger.exception("unexpected error")
+        return error_response(500, "internal error: the server could not do this step")

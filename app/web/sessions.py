@@ -1,0 +1,18 @@
+"""The session store of the app, and a session found by its id or a 404."""
+
+from flask import current_app
+
+from app.stores.base import UnknownSession
+
+
+def get_store():
+    """The session store chosen in the factory."""
+    return current_app.extensions["session_store"]
+
+
+def find_session(session_id):
+    """The session as it stands (whole: steps never change a stored session in place)."""
+    session = get_store().get(session_id)
+    if session is None:
+        raise UnknownSession(session_id)
+    return session
