@@ -97,7 +97,8 @@ def test_keys_step_go_back_and_run_to_convergence(stepper):
 
     page.keyboard.press("r")
 
-    expect(page.locator("#happened")).to_contain_text("Converged")
+    # Some twenty steps at 12 a second: seconds on a loaded machine, hence the wait.
+    expect(page.locator("#happened")).to_contain_text("Converged", timeout=60_000)
     expect(stepper.button("Run")).to_be_disabled()
     on_server = stepper.api(f"/sessions/{stepper.session_id()}")
     assert on_server["converged"]
