@@ -12,7 +12,7 @@
 # with Debian's security updates, python3, python3-pip, python3-venv, passwd and
 # ca-certificates; python and pip in /usr/local/bin and no EXTERNALLY-MANAGED, as in
 # the official image. pip inside a build reaches PyPI as this machine's pip does:
-# the certificate authorities this machine trusts beyond Debian's are added, and
+# the certificate authorities added to this machine's bundle are added, and
 # the network settings of its pip (index, extra index, trusted hosts, proxy,
 # timeout; never local paths) go to the image's /etc/pip.conf. Proxies in the
 # environment (http_proxy, https_proxy) are used by debootstrap and apt.
@@ -99,15 +99,20 @@ if [[ -z $rebuild ]]; then
 fi
 
 say "making $image from Debian $release ($mirror); a few minutes"
+[[ $(id -u) -eq 0 ]] || { say "making it needs root (debootstrap, chroot)"; exit 1; }
+PATH=$PATH:/usr/sbin:/sbin
 command -v debootstrap >/dev/null || { say "debootstrap is missing: apt-get install debootstrap"; exit 1; }
 work=$(mktemp -d /var/tmp/kmeans-base-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
+log=$work/log
 
-debootstrap --variant=minbase --components=main \
+# A command's output goes to the log, shown only if it fails.
+quietly() { "$@" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }; }
+
+quietly debootstrap --variant=minbase --components=main \
     --include=python3,python3-pip,python3-venv,passwd,ca-certificates \
-    "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$work/debootstrap.log" >&2; exit 1; }
+    "$release" "$root" "$mirror"
 
 cat >"$root/etc/apt/sources.list" <<EOF
 deb $mirror $release main
@@ -116,22 +121,24 @@ deb $security $release-security main
 EOF
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-in_root apt-get update -qq
-in_root apt-get upgrade -y -qq --no-install-recommends >/dev/null
-in_root apt-get clean
+quietly in_root apt-get update
+quietly in_root apt-get upgrade -y --no-install-recommends
+quietly in_root apt-get clean
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root/etc/resolv.conf"
 
-# The authorities this machine trusts beyond Debian's own, where update-ca-certificates
-# keeps them through later package installs.
+# The authorities added to this machine's bundle beyond those its packages ship (a
+# school's or a proxy's), where update-ca-certificates keeps them through later installs.
 if [[ -n $bundle_hash ]]; then
+    shipped=(/usr/share/ca-certificates/*/*.crt)
+    [[ -e ${shipped[0]} ]] || shipped=("$root/etc/ssl/certs/ca-certificates.crt")
     awk -v out="$root/usr/local/share/ca-certificates/host" '
         /-----BEGIN CERTIFICATE-----/ { cert = "" }
         { cert = cert $0 "\n" }
         /-----END CERTIFICATE-----/ {
-            if (FILENAME == ARGV[1]) debian[cert] = 1
-            else if (!(cert in debian)) { n++; printf "%s", cert > (out "-" n ".crt") }
-        }' "$root/etc/ssl/certs/ca-certificates.crt" "$host_bundle"
-    in_root update-ca-certificates >/dev/null
+            if (FILENAME != ARGV[ARGC - 1]) known[cert] = 1
+            else if (!(cert in known)) { n++; printf "%s", cert > (out "-" n ".crt") }
+        }' "${shipped[@]}" "$host_bundle"
+    quietly in_root update-ca-certificates
 fi
 printf '%s\n' "$pip_conf" >"$root/etc/pip.conf"
 

@@ -8,7 +8,6 @@ by the loopback address they connect from (127.0.x.y).
 """
 
 import re
-import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -71,12 +70,14 @@ class Classroom:
         self.redis_port, self.port = free_port(), free_port()
         replicas = COMPOSE["services"]["app"]["deploy"]["replicas"]
         self.replica_ports = [free_port() for _ in range(replicas)]
-        self.images = {name: docker.build(COMPOSE["services"][name]["image"], *build_args(name))
-                       for name in ("redis", "proxy")}
+        self.images = {}
         self.redis = self.proxy = None
         self.replicas = []
 
     def start(self):
+        self.images = {name: self.docker.build(COMPOSE["services"][name]["image"],
+                                               *build_args(name))
+                       for name in ("redis", "proxy")}
         volume = COMPOSE["services"]["redis"]["volumes"][0].split(":")[1]
         self.redis = self.docker.run(self.images["redis"], "--mount", f"type=volume,dst={volume}",
                                      command=redis_command(self.redis_port))
@@ -103,11 +104,9 @@ class Classroom:
     def wait_for_redis(self):
         test = COMPOSE["services"]["redis"]["healthcheck"]["test"]
         assert test[0] == "CMD" and test[1] == "redis-cli"
-        ping = ["docker", "exec", self.redis.name, "redis-cli", "-p", str(self.redis_port), *test[2:]]
-
-        def healthy():
-            return subprocess.run(ping, capture_output=True, text=True).stdout.strip() == "PONG"
-        wait_until(healthy, "redis", alive=self.redis.running)
+        ping = ["redis-cli", "-p", str(self.redis_port), *test[2:]]
+        wait_until(lambda: self.docker("exec", self.redis.name, *ping, check=False) == "PONG",
+                   "redis", alive=self.redis.running)
 
     def remove(self):
         for container in [self.proxy, *self.replicas, self.redis]:
@@ -177,7 +176,7 @@ def assert_nothing_lost(class_students, ids, here):
 
 def test_compose_yaml_says_what_the_classroom_runs(docker, classroom):
     services = COMPOSE["services"]
-    assert set(services) == set(UNDERSTOOD)
+    assert set(COMPOSE) == {"services", "volumes"} and set(services) == set(UNDERSTOOD)
     for name, service in services.items():
         assert set(service) <= UNDERSTOOD[name], f"{name}: {set(service) - UNDERSTOOD[name]}"
         assert service["restart"] == "unless-stopped"
