@@ -26,6 +26,9 @@ BUILD_SECONDS = 1800  # the stand-in base image alone takes minutes on a fresh m
 # scikit-learn, three replicas at once on two shared cores.
 START_SECONDS = 240
 RUN_PREFIX = "kmeans-test"
+BASE_IMAGE_SCRIPT = REPO / "scripts" / "base-image.sh"
+# The label that marks the stand-in base image, and every image built on it.
+STAND_IN_LABEL = re.search(r"^LABEL=(\S+)$", BASE_IMAGE_SCRIPT.read_text(), re.MULTILINE).group(1)
 
 
 class Engine:
@@ -74,7 +77,7 @@ class Engine:
 
     def base_image(self):
         """The Dockerfile's FROM, pulled or made from Debian's packages (once per recipe)."""
-        subprocess.run(["bash", str(REPO / "scripts" / "base-image.sh")], check=True,
+        subprocess.run(["bash", str(BASE_IMAGE_SCRIPT)], check=True,
                        timeout=BUILD_SECONDS)
 
     def build(self, tag, context=REPO, dockerfile=None):
@@ -86,6 +89,9 @@ class Engine:
             if name in os.environ:
                 args += ["--build-arg", name]
         self(*args, str(context), timeout=BUILD_SECONDS)
+        # What an earlier build left untagged, if it came from the stand-in base:
+        # otherwise every change to the app would leave a few hundred megabytes behind.
+        self("image", "prune", "--force", "--filter", f"label={STAND_IN_LABEL}")
         return tag
 
     def run(self, image, *options, command=(), name=None):
@@ -102,6 +108,8 @@ class Engine:
 
 
 class Container:
+    """A container started by ``Engine.run``, by its name."""
+
     def __init__(self, engine, name):
         self.engine = engine
         self.name = name
