@@ -28,6 +28,10 @@ worker_class = "gthread"
 preload_app = False
 # Container file systems can stall the workers' heartbeat files; memory cannot.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No control socket (gunicornc): the container engine or service manager starts, stops
+# and scales the server. Its default place, $HOME/.gunicorn, is missing for the image's
+# user, read-only in a --read-only container, and one socket for all of a user's servers.
+control_socket_disable = True
 # Containers log to standard output.
 accesslog = "-"
 errorlog = "-"

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Install what the tests need (Debian's Chromium and redis-server when missing,
-# the Python packages), then run every test. Extra arguments go to pytest.
+# Install what the tests need (Debian's Chromium, redis-server, Docker engine and
+# debootstrap when missing, the Python packages), then run every test. Extra
+# arguments go to pytest. The container tests start dockerd when it is not running,
+# and stop it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+have chromium || missing+=(chromium)
+have redis-server || missing+=(redis-server)
+have dockerd || missing+=(docker.io)
+have debootstrap || missing+=(debootstrap)
 if ((${#missing[@]})); then
     sudo=""
     [[ $(id -u) -eq 0 ]] || sudo="sudo"

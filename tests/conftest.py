@@ -1,6 +1,7 @@
 import pytest
 
 from app import create_app
+from docker_engine import Engine, readme_commands
 from services import RedisServer
 
 
@@ -9,6 +10,22 @@ def redis_server(tmp_path_factory):
     """A real redis-server on a free loopback port, for a module's tests."""
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def docker():
+    """A Docker engine: the one running, or one started for the tests and stopped after."""
+    with Engine() as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def app_image(docker):
+    """The image built from the Dockerfile, named as in the README's ``docker build``."""
+    builds, _ = readme_commands()
+    name = builds[0][builds[0].index("-t") + 1]
+    docker.base_image()
+    return docker.build(name)
 
 
 @pytest.fixture

@@ -127,12 +127,16 @@ class Gunicorn:
         self.stop()
 
 
-def request(port, method, path, body=None, timeout=30):
-    """One HTTP request to 127.0.0.1:``port``: (status, JSON answer or None)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def request(port, method, path, body=None, timeout=30, source=None, headers=None):
+    """One HTTP request to 127.0.0.1:``port``: (status, JSON answer or None).
+
+    ``source``: the loopback address it comes from (127.0.0.2, ...), one per student."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=source and (source, 0))
     try:
         payload = None if body is None else json.dumps(body)
-        headers = {} if body is None else {"Content-Type": "application/json"}
+        headers = {**({} if body is None else {"Content-Type": "application/json"}),
+                   **(headers or {})}
         connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         data = response.read()
