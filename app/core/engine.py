@@ -91,15 +91,17 @@ def _init_random_partition(X, k, random_state):
 def assign(X, centroids):
     """Nearest centroid of every point (ties: the lowest index) and the inertia of
     that assignment, the sum of squared distances. Returns ``labels, inertia``."""
-    labels, _, _ = _lloyd_pass(X, centroids, update_centers=False)
-    return labels, inertia(X, centroids, labels)
+    with _kernel(X) as kernel:
+        labels, _, _ = kernel.lloyd(centroids, update_centers=False)
+        return labels, kernel.inertia(centroids, labels)
 
 
 def inertia(X, centroids, labels):
-    """Σ‖x − c‖² over every point and its centroid, summed directly, as scikit-learn
-    does (no ‖x‖² − 2x·c + ‖c‖², which cancels far from the origin)."""
-    with _kernel_threads() as n_threads:
-        return float(_inertia_dense(X, _unit_weights(X), centroids, labels, n_threads))
+    """Σ‖x − c‖² over every point and its centroid (``labels`` int32), summed
+    directly as scikit-learn does: no ‖x‖² − 2x·c + ‖c‖², which cancels far from
+    the origin."""
+    with _kernel(X) as kernel:
+        return kernel.inertia(centroids, labels)
 
 
 def count_changed(labels, previous_labels):
@@ -119,7 +121,8 @@ class Update:
     jumped to a data point. ``emptied``: ``(cluster, largest, size)`` for each
     cluster left with no point even so; its centroid took the largest cluster's
     row. ``inertia``: every point against its new centroid, a relocated point
-    counted in the cluster it was moved to: an update never raises it.
+    counted in the cluster it was moved to, so that an update never raises it
+    (beyond rounding).
     """
 
     centroids: np.ndarray
@@ -143,34 +146,37 @@ def update(X, centroids):
     scikit-learn's kernel takes the assignment and the update in one pass: it is
     given the centroids, not the labels, and finds the same labels again.
     """
-    return _update(X, centroids, *_lloyd_pass(X, centroids, update_centers=True))
+    with _kernel(X) as kernel:
+        return _update(kernel, centroids, *kernel.lloyd(centroids, update_centers=True))
 
 
 def iterate(X, centroids):
     """Assign and update in one pass over the data, as scikit-learn takes them:
     ``labels, inertia`` of the assignment to ``centroids``, and the ``Update`` after it."""
-    labels, means, weights = _lloyd_pass(X, centroids, update_centers=True)
-    return (labels, inertia(X, centroids, labels),
-            _update(X, centroids, labels, means, weights))
+    with _kernel(X) as kernel:
+        labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
+        return (labels, kernel.inertia(centroids, labels),
+                _update(kernel, centroids, labels, means, sizes))
 
 
-def _update(X, centroids, labels, means, weights):
-    """The ``Update`` told from what the kernel left: new centroids, points per cluster."""
-    relocations = _relocations(X, centroids, labels, weights)
+def _update(kernel, centroids, labels, means, sizes):
+    """The ``Update`` told from what the kernel left: the new centroids and the
+    points in each cluster."""
+    relocations = _relocations(kernel.X, centroids, labels, sizes)
     moved = labels.copy()
     for cluster, point in relocations:
         moved[point] = cluster
-    largest = int(np.argmax(weights))
-    emptied = tuple((int(cluster), largest, int(weights[largest]))
-                    for cluster in np.flatnonzero(weights == 0))
-    return Update(means, relocations, emptied, inertia(X, means, moved))
+    largest = int(np.argmax(sizes))
+    emptied = tuple((int(cluster), largest, int(sizes[largest]))
+                    for cluster in np.flatnonzero(sizes == 0))
+    return Update(means, relocations, emptied, kernel.inertia(means, moved))
 
 
-def _relocations(X, centroids, labels, weights):
+def _relocations(X, centroids, labels, sizes):
     """Which point the kernel's ``_relocate_empty_clusters_dense`` gave to each
     empty cluster: the same choice, made again to be told (it says nothing)."""
     empty = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) == 0)
-    if not (weights[empty] > 0).any():  # none, or none could be filled
+    if not (sizes[empty] > 0).any():  # none, or none could be filled
         return ()
     distances = ((X - centroids[labels]) ** 2).sum(axis=1)
     farthest = np.argpartition(distances, -empty.size)[: -empty.size - 1 : -1]
@@ -179,28 +185,34 @@ def _relocations(X, centroids, labels, weights):
 
 # --- The kernel ---------------------------------------------------------------
 
-def _lloyd_pass(X, centroids, update_centers):
-    """scikit-learn's ``lloyd_iter_chunked_dense``, called as ``_kmeans_single_lloyd``
-    calls it: unit sample weights, OpenMP threads as KMeans.fit counts them, BLAS
-    on one thread. Returns the labels and, with
-    ``update_centers``, the new centroids and the points in each cluster."""
-    k = centroids.shape[0]
-    labels = np.empty(X.shape[0], dtype=np.int32)
-    means = np.empty_like(centroids) if update_centers else None
-    weights = np.empty(k) if update_centers else None
-    with _kernel_threads() as n_threads:
-        lloyd_iter_chunked_dense(X, _unit_weights(X), centroids, means, weights, labels,
-                                 np.empty(k), n_threads, update_centers=update_centers)
-    return labels, means, weights
-
-
 @contextmanager
-def _kernel_threads():
-    """The OpenMP threads KMeans.fit gives its kernels, with BLAS on one thread meanwhile
-    (scikit-learn's own rule: each of the kernel's threads runs small matrix products)."""
+def _kernel(X):
+    """scikit-learn's Lloyd kernel and inertia for ``X``, called as
+    ``_kmeans_single_lloyd`` calls them: unit sample weights, the OpenMP threads
+    KMeans.fit counts, and BLAS on one thread meanwhile (each of the kernel's
+    threads runs small matrix products)."""
     with _get_threadpool_controller().limit(limits=1, user_api="blas"):
-        yield _openmp_effective_n_threads()
+        yield _Kernel(X, np.ones(X.shape[0]), _openmp_effective_n_threads())
 
 
-def _unit_weights(X):
-    return np.ones(X.shape[0])
+@dataclass(frozen=True)
+class _Kernel:
+    X: np.ndarray
+    sample_weight: np.ndarray
+    n_threads: int
+
+    def lloyd(self, centroids, update_centers):
+        """``lloyd_iter_chunked_dense``: the labels and, with ``update_centers``, the
+        new centroids and the number of points in each cluster."""
+        k = centroids.shape[0]
+        labels = np.empty(self.X.shape[0], dtype=np.int32)
+        means = np.empty_like(centroids) if update_centers else None
+        sizes = np.empty(k) if update_centers else None
+        lloyd_iter_chunked_dense(self.X, self.sample_weight, centroids, means, sizes, labels,
+                                 np.empty(k), self.n_threads, update_centers=update_centers)
+        return labels, means, sizes
+
+    def inertia(self, centroids, labels):
+        """``_inertia_dense``."""
+        return float(_inertia_dense(self.X, self.sample_weight, centroids, labels,
+                                    self.n_threads))

@@ -168,9 +168,9 @@ class Session:
 
     def run(self, max_iter, deadline=None):
         """Step until converged or ``max_iter`` updates are done, ending on an
-        assignment (as scikit-learn's ``labels_`` do) unless on the last update. Every step is recorded,
-        so Back undoes them one by one. Stops early past ``deadline``
-        (``time.monotonic()``) and says so."""
+        assignment (as scikit-learn's ``labels_`` do), or on the last update where
+        scikit-learn stops on one. Every step is recorded, so Back undoes them one by
+        one. Stops early past ``deadline`` (``time.monotonic()``) and says so."""
         start_iteration = self.iteration
         while not self.converged:
             if self.phase == "assigned" and self.iteration - start_iteration >= max_iter:
