@@ -160,7 +160,7 @@ def test_an_empty_cluster_is_told_in_words_a_student_understands():
     relocated = [event for event in session.events() if event["type"] == "empty_cluster"]
     assert relocated == [{
         "type": "empty_cluster", "cluster": 2, "point": 2,
-        "message": "Cluster 3 had no points, so its centroid jumped to point 2, the point "
+        "message": "Cluster 2 had no points, so its centroid jumped to point 2, the point "
                    "farthest from its own centroid (scikit-learn's rule).",
     }]
     np.testing.assert_array_equal(data.to_data(session.centroids)[2], EMPTY_X[2])
@@ -178,7 +178,7 @@ def test_more_clusters_than_distinct_points_never_gives_nan():
 def test_ties_go_to_the_lowest_centroid_index():
     X = np.array([[0.0, 0.0], [2.0, 0.0]])
     centroids = np.array([[1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
-    labels, inertia = engine.assign(X, centroids, engine.squared_norms(X))
+    labels, inertia = engine.assign(X, centroids)
     np.testing.assert_array_equal(labels, [0, 0])
     assert inertia == pytest.approx(4.0)
 
@@ -194,7 +194,7 @@ def test_an_update_never_raises_the_inertia_and_reports_it_for_the_new_centroids
     *_, assigned, updated, _ = session.steps
     assert (assigned.kind, updated.kind) == ("assign", "update")
     before = session._centroids_before(len(session.steps) - 3)
-    labels, _ = engine.assign(data.X, before, data.x_squared_norms)
+    labels, _ = engine.assign(data.X, before)
     direct = ((data.X - session.centroids[labels]) ** 2).sum()
     assert updated.inertia == pytest.approx(direct, rel=1e-9)
     assert updated.inertia <= assigned.inertia

@@ -72,7 +72,8 @@ def test_a_session_read_back_from_its_record_is_the_same_at_every_step(make):
 
 def test_every_field_of_a_step_survives_its_record():
     step = Step("update", centroids=np.arange(6.0).reshape(3, 2), inertia=1.5, changed=3,
-                shift=0.25, relocations=((1, 7), (2, 9)), stopped=True)
+                shift=0.25, relocations=((1, 7), (2, 9)), emptied=((0, 2, 5),),
+                final_update=True, stopped=True)
     session = SESSIONS["mouse, random"]()
     session.steps = [step]
     restored = round_trip(session).steps[0]

@@ -1,13 +1,27 @@
 """Lloyd's algorithm for k-means, one step at a time: init, assign, update.
 
-Pure numpy (and scikit-learn's own k-means++), no web framework. Every function
-trusts its input: the API layer validates once, at the edge. The arithmetic
-follows scikit-learn's Lloyd implementation so that a run here and a run of
-``sklearn.cluster.KMeans`` give the same centroids, labels and inertia.
+numpy and scikit-learn, no web framework. Every function trusts its input: the
+API layer validates once, at the edge, and ``X`` and the centroids are
+C-contiguous float64 (``X`` centred on its mean, as scikit-learn centres it).
+Assign and update run scikit-learn's own compiled Lloyd kernel, as
+``KMeans(algorithm="lloyd")`` does (see "The kernel" at the end), so that a run
+here and a run of ``sklearn.cluster.KMeans`` give the same centroids, labels and
+inertia to the last bit.
 """
+
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import kmeans_plusplus
+
+# scikit-learn's private Lloyd kernel and inertia, what KMeans.fit runs. Private
+# APIs: requirements.txt pins scikit-learn, and tests/test_fidelity.py checks
+# that they are there and agree with KMeans.
+from sklearn.cluster._k_means_common import _inertia_dense
+from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+from sklearn.utils.parallel import _get_threadpool_controller
 
 INIT_METHODS = ("random", "kmeans++", "farthest", "random_partition", "manual")
 
@@ -67,26 +81,27 @@ def _init_random_partition(X, k, random_state):
     cluster gets about n/k points and none starts empty.
     """
     labels = random_state.permutation(np.arange(X.shape[0]) % k)
-    sums, counts = _cluster_sums(X, labels, k)
-    return sums / counts[:, None]
+    sums = np.zeros((k, X.shape[1]))
+    np.add.at(sums, labels, X)
+    return sums / np.bincount(labels, minlength=k)[:, None]
 
 
 # --- Assign (E step): every point joins its nearest centroid ------------------
 
-def assign(X, centroids, x_squared_norms):
-    """Nearest centroid of every point and the inertia of that assignment.
+def assign(X, centroids):
+    """Nearest centroid of every point (ties: the lowest index) and the inertia of
+    that assignment, the sum of squared distances. Returns ``labels, inertia``."""
+    with _kernel(X) as kernel:
+        labels, _, _ = kernel.lloyd(centroids, update_centers=False)
+        return labels, kernel.inertia(centroids, labels)
 
-    Returns ``labels, inertia``. Ties go to the lowest centroid index. As in
-    scikit-learn, distances are ``||x||² - 2 x·c + ||c||²`` through one matrix
-    product, and ``||x||²`` is left out of the comparison since it does not
-    depend on the centroid.
-    """
-    partial = X @ centroids.T
-    partial *= -2.0
-    partial += squared_norms(centroids)
-    labels = np.argmin(partial, axis=1).astype(np.int32)
-    nearest = partial[np.arange(X.shape[0]), labels] + x_squared_norms
-    return labels, float(np.maximum(nearest, 0.0).sum())
+
+def inertia(X, centroids, labels):
+    """Σ‖x − c‖² over every point and its centroid (``labels`` int32), summed
+    directly as scikit-learn does: no ‖x‖² − 2x·c + ‖c‖², which cancels far from
+    the origin."""
+    with _kernel(X) as kernel:
+        return kernel.inertia(centroids, labels)
 
 
 def count_changed(labels, previous_labels):
@@ -98,66 +113,106 @@ def count_changed(labels, previous_labels):
 
 # --- Update (M step): every centroid moves to the mean of its points ----------
 
-def update(X, labels, centroids, x_squared_norms):
-    """Mean of every cluster, with scikit-learn's rule for empty clusters.
+@dataclass(frozen=True)
+class Update:
+    """Where an update moved the centroids, and why any went elsewhere than a mean.
 
-    Returns ``new_centroids, relocations, inertia``. ``relocations`` lists
-    ``(cluster, point)`` for each empty cluster whose centroid was moved to a
-    data point: like scikit-learn, an empty cluster takes the point farthest
-    from its own centroid (the n_empty farthest points for n_empty empty
-    clusters), and that point's weight leaves its old cluster. If every point
-    sits on its centroid there is nothing to gain, and an empty cluster's
-    centroid goes to the mean of the largest cluster instead. ``inertia`` is
-    that of the unchanged labels against the new centroids: an update never
-    raises it.
+    ``relocations``: ``(cluster, point)`` for each empty cluster whose centroid
+    jumped to a data point. ``emptied``: ``(cluster, largest, size)`` for each
+    cluster left with no point even so; its centroid took the largest cluster's
+    row. ``inertia``: every point against its new centroid, a relocated point
+    counted in the cluster it was moved to, so that an update never raises it
+    (beyond rounding).
     """
-    k = centroids.shape[0]
-    sums, counts = _cluster_sums(X, labels, k)
-    inertia_sums, inertia_counts = sums.copy(), counts.copy()
-    relocations = _relocate_empty_clusters(X, centroids, labels, sums, counts)
-    new_centroids = np.empty_like(centroids)
-    filled = counts > 0
-    # Multiply by the reciprocal, as scikit-learn does, to agree to the last bit.
-    new_centroids[filled] = sums[filled] * (1.0 / counts[filled])[:, None]
-    new_centroids[~filled] = new_centroids[np.argmax(counts)]
-    inertia = _inertia_from_sums(
-        x_squared_norms, inertia_sums, inertia_counts, new_centroids
-    )
-    return new_centroids, relocations, inertia
+
+    centroids: np.ndarray
+    relocations: tuple
+    emptied: tuple
+    inertia: float
 
 
-def _cluster_sums(X, labels, k):
-    """Sum and number of points of every cluster, as one matrix product."""
-    membership = np.zeros((k, X.shape[0]))
-    membership[labels, np.arange(X.shape[0])] = 1.0
-    return membership @ X, membership.sum(axis=1)
+def update(X, centroids):
+    """The update that follows the assignment of every point to ``centroids``.
+
+    Every centroid moves to the mean of its points (the sum times the reciprocal
+    of the count). An empty cluster takes the point farthest from its own
+    centroid (the n_empty farthest points for n_empty empty clusters), and that
+    point leaves its old cluster. A cluster still empty (every point sits on its
+    centroid, or its last point was taken) is given the row of the largest
+    cluster as it stands then: its sum if that cluster comes later, so not yet
+    divided, its mean if it comes earlier. That is scikit-learn's
+    ``_average_centers``, odd as it is, kept so as to agree with it.
+
+    scikit-learn's kernel takes the assignment and the update in one pass: it is
+    given the centroids, not the labels, and finds the same labels again.
+    """
+    with _kernel(X) as kernel:
+        return _update(kernel, centroids, *kernel.lloyd(centroids, update_centers=True))
 
 
-def _relocate_empty_clusters(X, centroids, labels, sums, counts):
-    """scikit-learn's ``_relocate_empty_clusters_dense``; edits sums and counts."""
-    empty = np.flatnonzero(counts == 0)
-    if empty.size == 0:
-        return []
+def iterate(X, centroids):
+    """Assign and update in one pass over the data, as scikit-learn takes them:
+    ``labels, inertia`` of the assignment to ``centroids``, and the ``Update`` after it."""
+    with _kernel(X) as kernel:
+        labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
+        return (labels, kernel.inertia(centroids, labels),
+                _update(kernel, centroids, labels, means, sizes))
+
+
+def _update(kernel, centroids, labels, means, sizes):
+    """The ``Update`` told from what the kernel left: the new centroids and the
+    points in each cluster."""
+    relocations = _relocations(kernel.X, centroids, labels, sizes)
+    moved = labels.copy()
+    for cluster, point in relocations:
+        moved[point] = cluster
+    largest = int(np.argmax(sizes))
+    emptied = tuple((int(cluster), largest, int(sizes[largest]))
+                    for cluster in np.flatnonzero(sizes == 0))
+    return Update(means, relocations, emptied, kernel.inertia(means, moved))
+
+
+def _relocations(X, centroids, labels, sizes):
+    """Which point the kernel's ``_relocate_empty_clusters_dense`` gave to each
+    empty cluster: the same choice, made again to be told (it says nothing)."""
+    empty = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) == 0)
+    if not (sizes[empty] > 0).any():  # none, or none could be filled
+        return ()
     distances = ((X - centroids[labels]) ** 2).sum(axis=1)
-    if distances.max() == 0:
-        return []
     farthest = np.argpartition(distances, -empty.size)[: -empty.size - 1 : -1]
-    relocations = []
-    for cluster, point in zip(empty, farthest):
-        old = labels[point]
-        sums[old] -= X[point]
-        sums[cluster] = X[point]
-        counts[old] -= 1
-        counts[cluster] = 1
-        relocations.append((int(cluster), int(point)))
-    return relocations
+    return tuple((int(cluster), int(point)) for cluster, point in zip(empty, farthest))
 
 
-def _inertia_from_sums(x_squared_norms, sums, counts, centroids):
-    """Σ‖x − c‖² over clusters, from each cluster's sum and size: no pass over X."""
-    total = (
-        x_squared_norms.sum()
-        - 2.0 * np.einsum("ij,ij->", sums, centroids)
-        + counts @ squared_norms(centroids)
-    )
-    return float(max(total, 0.0))
+# --- The kernel ---------------------------------------------------------------
+
+@contextmanager
+def _kernel(X):
+    """scikit-learn's Lloyd kernel and inertia for ``X``, called as
+    ``_kmeans_single_lloyd`` calls them: unit sample weights, the OpenMP threads
+    KMeans.fit counts, and BLAS on one thread meanwhile (each of the kernel's
+    threads runs small matrix products)."""
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        yield _Kernel(X, np.ones(X.shape[0]), _openmp_effective_n_threads())
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    X: np.ndarray
+    sample_weight: np.ndarray
+    n_threads: int
+
+    def lloyd(self, centroids, update_centers):
+        """``lloyd_iter_chunked_dense``: the labels and, with ``update_centers``, the
+        new centroids and the number of points in each cluster."""
+        k = centroids.shape[0]
+        labels = np.empty(self.X.shape[0], dtype=np.int32)
+        means = np.empty_like(centroids) if update_centers else None
+        sizes = np.empty(k) if update_centers else None
+        lloyd_iter_chunked_dense(self.X, self.sample_weight, centroids, means, sizes, labels,
+                                 np.empty(k), self.n_threads, update_centers=update_centers)
+        return labels, means, sizes
+
+    def inertia(self, centroids, labels):
+        """``_inertia_dense``."""
+        return float(_inertia_dense(self.X, self.sample_weight, centroids, labels,
+                                    self.n_threads))

@@ -39,6 +39,8 @@ class Step:
     changed: int | None = None  # assign: points that changed cluster
     shift: float | None = None  # update: how far the farthest centroid moved
     relocations: tuple = ()  # update: (cluster, point) for each emptied cluster
+    emptied: tuple = ()  # update: (cluster, largest, its size) for each left empty
+    final_update: bool = False  # assign: no label changed, yet the update after it moves
     stopped: bool = False  # a Run stopped here, out of time
 
 
@@ -51,6 +53,10 @@ class Session:
     id: str = field(default_factory=new_session_id)
     steps: list = field(default_factory=list)
     labels: np.ndarray | None = None
+    # The update after the latest assignment, computed in the same pass over the data
+    # (scikit-learn's kernel takes both at once). Not stored: without it, Update
+    # computes it again, the same to the last bit.
+    next_update: engine.Update | None = field(default=None, repr=False)
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -76,7 +82,14 @@ class Session:
 
     @property
     def converged(self):
-        return bool(self.steps) and self.steps[-1].kind == "assign" and self.steps[-1].changed == 0
+        """An assignment changed no label, and the update after it, if it moves a
+        centroid, is taken: scikit-learn stops there too (strict convergence)."""
+        if not self.steps:
+            return False
+        last = self.steps[-1]
+        if last.kind == "assign":
+            return last.changed == 0 and not last.final_update
+        return last.kind == "update" and self.steps[-2].final_update
 
     @property
     def next_step(self):
@@ -109,28 +122,40 @@ class Session:
             return
         if self.phase == "assigned":
             raise StepRefused("every point is already with its nearest centroid: Update next")
-        data = self.data
-        labels, inertia = engine.assign(data.X, self.centroids, data.x_squared_norms)
+        centroids = self.centroids
+        labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
         changed = engine.count_changed(labels, self.labels)
         self.labels = labels.astype(_label_dtype(self.k))
-        self.steps.append(Step("assign", inertia=inertia, changed=changed))
+        # With no label changed, scikit-learn stops after the update it took in the same
+        # pass. That update moves nothing, unless it relocates an empty cluster's
+        # centroid: then it is still to be taken, and is the last.
+        final_update = changed == 0 and not np.array_equal(self.next_update.centroids,
+                                                           centroids)
+        self.steps.append(Step("assign", inertia=inertia, changed=changed,
+                               final_update=final_update))
 
     def update(self):
         """M step: every centroid moves to the mean of its points."""
         if self.phase in ("new", "initialized"):
             raise StepRefused("no point belongs to a cluster yet: Assign first")
+        if self.converged:
+            return
         if self.phase == "updated":
             raise StepRefused("the centroids are already the means of their clusters: "
                               "Assign next")
-        if self.converged:
-            return
-        data = self.data
         old = self.centroids
-        labels = self.labels.astype(np.int32)
-        centroids, relocations, inertia = engine.update(data.X, labels, old, data.x_squared_norms)
-        shift = float(np.sqrt(((centroids - old) ** 2).sum(axis=1)).max())
-        self.steps.append(Step("update", centroids=centroids, inertia=inertia, shift=shift,
-                               relocations=tuple(relocations)))
+        update = self.next_update
+        if update is None:
+            update = engine.update(self.data.X, old)
+        inertia = update.inertia
+        if self.steps[-1].final_update:
+            # scikit-learn stops with these centroids and the labels as they are (a
+            # relocated point among them), and its inertia_ is theirs.
+            inertia = engine.inertia(self.data.X, update.centroids, self.labels.astype(np.int32))
+        shift = float(np.sqrt(((update.centroids - old) ** 2).sum(axis=1)).max())
+        self.steps.append(Step("update", centroids=update.centroids, inertia=inertia,
+                               shift=shift, relocations=update.relocations,
+                               emptied=update.emptied))
 
     def step(self):
         """Whichever step comes next."""
@@ -143,9 +168,9 @@ class Session:
 
     def run(self, max_iter, deadline=None):
         """Step until converged or ``max_iter`` updates are done, ending on an
-        assignment (as scikit-learn's ``labels_`` do). Every step is recorded,
-        so Back undoes them one by one. Stops early past ``deadline``
-        (``time.monotonic()``) and says so."""
+        assignment (as scikit-learn's ``labels_`` do), or on the last update where
+        scikit-learn stops on one. Every step is recorded, so Back undoes them one by
+        one. Stops early past ``deadline`` (``time.monotonic()``) and says so."""
         start_iteration = self.iteration
         while not self.converged:
             if self.phase == "assigned" and self.iteration - start_iteration >= max_iter:
@@ -161,25 +186,25 @@ class Session:
         if not self.steps:
             raise StepRefused("nothing to undo: no step has been taken")
         self.steps.pop()
-        self.labels = None
+        self.labels = self.next_update = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
-                labels, _ = engine.assign(self.data.X, self._centroids_before(index),
-                                          self.data.x_squared_norms)
+                labels, _ = engine.assign(self.data.X, self._centroids_before(index))
                 self.labels = labels.astype(_label_dtype(self.k))
                 break
 
     def reset(self):
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
-        self.labels = None
+        self.labels = self.next_update = None
 
     def copy(self):
         """The same session, whose steps can go on apart from this one's (the steps
         taken so far and their arrays are shared: no step changes them in place)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
-                       steps=list(self.steps), labels=self.labels)
+                       steps=list(self.steps), labels=self.labels,
+                       next_update=self.next_update)
 
     def ahead(self, state):
         """What the next step would change in ``state`` (this session's), without taking
@@ -217,7 +242,13 @@ class Session:
         elif step.kind == "assign":
             first = sum(s.kind == "assign" for s in self.steps) == 1
             events = [{"type": "assign", "message": _changed_message(step.changed, first)}]
-            if step.changed == 0:
+            if step.final_update:
+                events.append({"type": "final_update",
+                               "message": "No point changed cluster, so scikit-learn stops "
+                                          "after the next update. That update still moves a "
+                                          "centroid, since a cluster is empty: Update once "
+                                          "more to see where scikit-learn stops."})
+            elif step.changed == 0:
                 events.append({"type": "converged",
                                "message": "Converged: no point changed cluster, so the "
                                           "centroids will not move again."})
@@ -227,10 +258,17 @@ class Session:
                                   f"(the farthest moved {step.shift:.3g})."}]
             events += [{
                 "type": "empty_cluster", "cluster": cluster, "point": point,
-                "message": f"Cluster {cluster + 1} had no points, so its centroid jumped to "
+                "message": f"Cluster {cluster} had no points, so its centroid jumped to "
                            f"point {point}, the point farthest from its own centroid "
                            f"(scikit-learn's rule).",
             } for cluster, point in step.relocations]
+            events += [_emptied_event(*emptied, relocated=bool(step.relocations))
+                       for emptied in step.emptied]
+            if self.converged:
+                events.append({"type": "converged",
+                               "message": "Converged: scikit-learn stops here, with these "
+                                          "centroids and every point's cluster as the last "
+                                          "Assign left it, a relocated point's too."})
         if step.stopped:
             events.append({"type": "stopped",
                            "message": "Run stopped here: it took longer than one request may "
@@ -315,6 +353,23 @@ INIT_MESSAGES = {
     "random_partition": ("Random partition (seed {seed}): every point joined a random cluster, "
                          "and the centroids start at those clusters' means."),
 }
+
+
+def _emptied_event(cluster, largest, size, relocated):
+    """A cluster an update left with no point: where scikit-learn puts its centroid."""
+    why = ("its last point went to an empty cluster" if relocated else
+           "every point already sits on its centroid")
+    if cluster < largest:
+        where = (f"was given the largest cluster's ({largest}) sum of points before that was "
+                 f"divided by its {size} points, so it lies {size} times as far from the data's "
+                 f"mean as cluster {largest}'s centroid, in the same direction")
+    else:
+        where = f"moved onto the centroid of the largest cluster ({largest})"
+    return {
+        "type": "empty_cluster", "cluster": cluster, "point": None, "largest": largest,
+        "message": f"Cluster {cluster} was left with no points, and no point could be moved to "
+                   f"it: {why}. As scikit-learn does, its centroid {where}.",
+    }
 
 
 def _changed_message(changed, first):

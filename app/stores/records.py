@@ -89,6 +89,10 @@ def _step_header(step, ref):
         header["changed"] = int(step.changed)
     if step.relocations:
         header["relocations"] = [[int(cluster), int(point)] for cluster, point in step.relocations]
+    if step.emptied:
+        header["emptied"] = [[int(value) for value in emptied] for emptied in step.emptied]
+    if step.final_update:
+        header["final_update"] = True
     if step.stopped:
         header["stopped"] = True
     return header
@@ -102,6 +106,8 @@ def _step(header, array):
         changed=header.get("changed"),
         shift=header.get("shift"),
         relocations=tuple(tuple(pair) for pair in header.get("relocations", ())),
+        emptied=tuple(tuple(emptied) for emptied in header.get("emptied", ())),
+        final_update=header.get("final_update", False),
         stopped=header.get("stopped", False),
     )
 

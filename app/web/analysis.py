@@ -106,7 +106,7 @@ def _replay(session):
     centroids, labels, replayed = None, None, []
     for step in session.steps:
         if step.kind == "assign":
-            assigned, _ = engine.assign(data.X, centroids, data.x_squared_norms)
+            assigned, _ = engine.assign(data.X, centroids)
             labels = assigned.tolist()
         if step.centroids is not None:
             centroids = step.centroids
