@@ -5,8 +5,8 @@ scikit-learn's iteration is taken inside a run, not with its set-up: (time of
 from the same starting centroids. The API's assign + update go through the Flask
 test client (JSON in and out, the in-memory store), with no look-ahead. The
 three are timed in turn, round after round, so that the machine's noise hits
-them alike; medians are printed with their ratio (target <= 2, goal 1), then
-where the API's time goes.
+them alike; medians are printed with their ratio (target <= 2 on MNIST, goal 1;
+<= 3 on 100,000 points), then where the API's time goes.
 
     python3 bench/bench_engine.py [--repeat 30] [--points 100000]
 
@@ -44,13 +44,13 @@ def main():
     args = parser.parse_args()
 
     client, session_id, X, start, what = _session(args.points)
+    target = 2.0 if args.points is None else 3.0
     step_ms, iteration_ms, n_iter = _side_by_side(client, session_id, X, start, args.repeat)
     print(f"{what}, {args.repeat} rounds, medians:")
     print(f"  API assign + update (Flask test client, JSON in and out): {step_ms:8.2f} ms")
     print(f"  scikit-learn Lloyd iteration inside a run "
           f"((fit {LONG_RUN} - fit 1) / {LONG_RUN - 1}):       {iteration_ms:8.2f} ms")
-    print(f"  ratio API / scikit-learn: {step_ms / iteration_ms:.2f} "
-          f"(target <= 2.00, goal 1.00)")
+    print(f"  ratio API / scikit-learn: {step_ms / iteration_ms:.2f} (target <= {target:.2f})")
     if n_iter != LONG_RUN:
         print(f"  WARNING: the long fit converged after {n_iter} iterations, not {LONG_RUN}")
     _where_the_time_goes(client, session_id, args.repeat)
