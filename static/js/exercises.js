@@ -53,7 +53,8 @@ export class Exercises {
     const spread = texts['explain-spread'];
     if (spread) spread.textContent = spreadText(values('spread'), this.#overlap(session), state);
     if (texts['explain-scale']) texts['explain-scale'].textContent = scaleText(values('scale'), session);
-    if (texts['explain-pca']) texts['explain-pca'].textContent = this.#pcaText(settings, values('pca'), state);
+    const pca = texts['explain-pca'];
+    if (pca) pca.textContent = this.#pcaText(settings, values('pca'), state);
     const versus = this.el.form.querySelector('#explain-k');
     const drawn = this.#classesParam(settings.dataset.name);
     const classes = drawn ? settings.dataset[drawn] : session?.truthNames?.length;

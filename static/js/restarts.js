@@ -118,7 +118,8 @@ function layout() {
 
 function resultText({ starts, best, n, init, complete }, state, start) {
   const tied = starts.filter((s) => s.inertia <= best.inertia * (1 + 1e-9)).length;
-  const parts = [`Best of ${starts.length}${complete ? '' : ` (of ${n}, more coming)`} ${start?.starts ?? init} `
+  const more = complete ? '' : ` (of ${n}, more coming)`;
+  const parts = [`Best of ${starts.length}${more} ${start?.starts ?? init} `
     + `starts: inertia ${formatNumber(best.inertia)} (seed ${best.seed}), reached by ${tied}.`];
   const current = state?.inertia;
   if (current === null || current === undefined) {
