@@ -10,7 +10,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from flask import Flask  # noqa: E402
 
-from app.core import datasets
+from app.core import datasets  # noqa: E402  (after OMP_WAIT_POLICY: it imports scikit-learn)
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes in one request body
