@@ -10,6 +10,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from flask import Flask  # noqa: E402
 
+from app.core import datasets  # noqa: E402  (after OMP_WAIT_POLICY: it imports scikit-learn)
+
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes in one request body
     "MAX_POINTS": 20000,  # points in a data set
@@ -25,6 +27,9 @@ DEFAULTS = {
     "ANALYSIS_LIMIT": "120 per minute",  # elbow and restarts, per client address
     "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
     "FRAME_ANCESTORS": "*",  # origins that may frame the stepper
+    "MAX_SPEED": 12,  # steps a second a Run may go at
+    "DATASET_CACHE_BYTES": datasets.DEFAULT_CACHE_BYTES,  # generated data sets kept built
+    "CACHE_DIR": None,  # where prepared MNIST is kept; None: $XDG_CACHE_HOME/kmeans-stepper
 }
 
 
@@ -36,6 +41,9 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("KMEANS")
     if test_config is not None:
         app.config.from_mapping(test_config)
+
+    datasets.configure(cache_bytes=app.config["DATASET_CACHE_BYTES"],
+                       cache_dir=app.config["CACHE_DIR"])
 
     from app.web import errors, health
     from app.web.json_provider import OrjsonProvider

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The app first: it sets how scikit-learn's OpenMP threads wait, for both sides.
 from app import create_app  # noqa: E402
 from app.core import engine, metrics  # noqa: E402
+from app.web import presentation  # noqa: E402
 
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
@@ -121,12 +122,12 @@ def _where_the_time_goes(client, session_id, repeat):
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
-        "Session.state() after an update": lambda: _updated(assigned).state(),
+        "presentation.state() after an update": lambda: presentation.state(_updated(assigned)),
         "  of which the labels as a list": lambda: assigned.labels.tolist(),
         "  of which the metrics": lambda: metrics.against_truth(assigned.labels,
                                                                 data.true_classes, session.k),
-        "JSON of that state (orjson)": lambda: orjson.dumps(_updated(assigned).state(),
-                                                           option=orjson.OPT_SERIALIZE_NUMPY),
+        "JSON of that state (orjson)": lambda: orjson.dumps(
+            presentation.state(_updated(assigned)), option=orjson.OPT_SERIALIZE_NUMPY),
     }
     print("  where the API's time goes (medians, ms):")
     for name, part in parts.items():

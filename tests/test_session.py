@@ -5,6 +5,7 @@ import pytest
 
 from app.core import datasets
 from app.core.session import Session, StepRefused, new_session_id
+from app.web import presentation
 
 
 def mouse_session(**fields):
@@ -24,13 +25,13 @@ def test_steps_go_init_assign_update_assign_and_count_iterations():
 
 def test_back_after_every_step_restores_the_state_before_it_exactly():
     session = mouse_session()
-    states = [session.state()]
+    states = [presentation.state(session)]
     while not session.converged:
         session.step()
-        states.append(session.state())
+        states.append(presentation.state(session))
     for expected in reversed(states[:-1]):
         session.back()
-        assert session.state() == expected
+        assert presentation.state(session) == expected
     assert session.phase == "new"
     with pytest.raises(StepRefused, match="nothing to undo"):
         session.back()
@@ -48,11 +49,11 @@ def test_run_records_every_step_and_stops_on_an_assignment_at_max_iter():
 def test_after_convergence_assign_update_and_step_change_nothing():
     session = mouse_session()
     session.run(max_iter=300)
-    before = session.state()
+    before = presentation.state(session)
     session.assign()
     session.update()
     session.step()
-    assert session.state() == before
+    assert presentation.state(session) == before
 
 
 @pytest.mark.parametrize("action, message", [
@@ -94,7 +95,7 @@ def test_manual_start_places_the_centroids_given_in_view_coordinates():
     with pytest.raises(StepRefused, match="needs the k=3"):
         session.initialize()
     session.initialize([[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])
-    np.testing.assert_allclose(session.state()["centroids"],
+    np.testing.assert_allclose(presentation.state(session)["centroids"],
                                [[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])
 
 
@@ -102,14 +103,14 @@ def test_manual_start_on_mnist_places_centroids_on_the_view_plane():
     data = datasets.load("mnist", {"pca_components": None})
     session = Session(data=data, k=2, init="manual", seed=0)
     session.initialize([[100.0, -50.0], [-300.0, 20.0]])
-    np.testing.assert_allclose(session.state()["centroids"], [[100.0, -50.0], [-300.0, 20.0]],
+    np.testing.assert_allclose(presentation.state(session)["centroids"], [[100.0, -50.0], [-300.0, 20.0]],
                                atol=1e-9)
 
 
 def test_the_history_holds_the_inertia_after_every_step_and_the_trail_every_centroid_position():
     session = mouse_session()
     session.run(max_iter=300)
-    state = session.state()
+    state = presentation.state(session)
     assigns = [entry for entry in state["history"] if entry["step"] == "assign"]
     assert assigns[-1]["changed"] == 0 and assigns[0]["changed"] == 500
     assert len(state["trail"]) == session.iteration + 1

@@ -2,9 +2,11 @@
 
 A ``Session`` keeps the shared data set, k, how to start, the seed, and the
 history of steps. Each step records only what it changed (new centroids for
-init and update; inertia and changed count for assign), so a session stays a
-few KiB however large its data set; the labels of the latest assignment are
-kept as well, to step on without recomputing them. No web framework here.
+init and update; inertia and changed count for assign; the relocations of
+emptied clusters), so a session stays a few KiB however large its data set; the
+labels of the latest assignment are kept as well, to step on without
+recomputing them. Plain data only: how it is shown, and in what words, is the
+web layer's (``app/web/presentation.py``).
 """
 
 import dataclasses
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core import engine, metrics
+from app.core import engine
 
 PHASE_AFTER = {"init": "initialized", "assign": "assigned", "update": "updated"}
 NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "updated": "assign"}
@@ -206,180 +208,12 @@ class Session:
                        steps=list(self.steps), labels=self.labels,
                        next_update=self.next_update)
 
-    def ahead(self, state):
-        """What the next step would change in ``state`` (this session's), without taking
-        it: the fields whose values it would change. None when nothing can be told
-        ahead: converged, or a manual start waiting for the student's centroids.
-
-        A page that has this can draw a step the moment it is clicked, while the server
-        takes it: the same engine gives the same answer."""
-        if self.next_step is None or (self.next_step == "init" and self.init == "manual"):
-            return None
-        after = self.copy()
-        after.step()
-        return {key: value for key, value in after.state().items() if state.get(key) != value}
-
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""
         for step in reversed(self.steps[:index]):
             if step.centroids is not None:
                 return step.centroids
         return None
-
-    # --- What a client sees ------------------------------------------------------
-
-    def events(self):
-        """What the last step did, in a teacher's words."""
-        if not self.steps:
-            return []
-        step = self.steps[-1]
-        if step.kind == "init":
-            if self.init == "manual":
-                message = f"You placed the {self.k} starting centroids."
-            else:
-                message = INIT_MESSAGES[self.init].format(k=self.k, seed=self.seed)
-            events = [{"type": "init", "message": message}]
-        elif step.kind == "assign":
-            first = sum(s.kind == "assign" for s in self.steps) == 1
-            events = [{"type": "assign", "message": _changed_message(step.changed, first)}]
-            if step.final_update:
-                events.append({"type": "final_update",
-                               "message": "No point changed cluster, so scikit-learn stops "
-                                          "after the next update. That update still moves a "
-                                          "centroid, since a cluster is empty: Update once "
-                                          "more to see where scikit-learn stops."})
-            elif step.changed == 0:
-                events.append({"type": "converged",
-                               "message": "Converged: no point changed cluster, so the "
-                                          "centroids will not move again."})
-        else:
-            events = [{"type": "update",
-                       "message": f"Every centroid moved to the mean of its points "
-                                  f"(the farthest moved {step.shift:.3g})."}]
-            events += [{
-                "type": "empty_cluster", "cluster": cluster, "point": point,
-                "message": f"Cluster {cluster} had no points, so its centroid jumped to "
-                           f"point {point}, the point farthest from its own centroid "
-                           f"(scikit-learn's rule).",
-            } for cluster, point in step.relocations]
-            events += [_emptied_event(*emptied, relocated=bool(step.relocations))
-                       for emptied in step.emptied]
-            if self.converged:
-                events.append({"type": "converged",
-                               "message": "Converged: scikit-learn stops here, with these "
-                                          "centroids and every point's cluster as the last "
-                                          "Assign left it, a relocated point's too."})
-        if step.stopped:
-            events.append({"type": "stopped",
-                           "message": "Run stopped here: it took longer than one request may "
-                                      "compute. Run again to go on."})
-        return events
-
-
-    def state(self, with_points=False):
-        """The session as JSON-ready data; the points only when asked for."""
-        data = self.data
-        centroids = self.centroids
-        last = self.steps[-1] if self.steps else None
-        last_assign = self.last_assign
-        state = {
-            "id": self.id,
-            "dataset": data.describe(),
-            "n_samples": data.n_samples,
-            "n_features": data.n_features,
-            "view_is_space": data.view_is_space,
-            "has_images": data.image_map is not None,
-            "k": self.k,
-            "init": self.init,
-            "seed": self.seed,
-            "phase": self.phase,
-            "next_step": self.next_step,
-            "iteration": self.iteration,
-            "centroids": None if centroids is None else data.to_view(centroids).tolist(),
-            "labels": None if self.labels is None else self.labels.tolist(),
-            "inertia": None if last is None else last.inertia,
-            "changed": None if last_assign is None else last_assign.changed,
-            "converged": self.converged,
-            "events": self.events(),
-            "can_back": bool(self.steps),
-            "history": [
-                {"step": step.kind, "inertia": step.inertia, "changed": step.changed}
-                for step in self.steps
-            ],
-            "trail": self._trail(),
-            "metrics": metrics.against_truth(self.labels, data.true_classes, self.k),
-        }
-        if with_points:
-            state["points"] = data.view.tolist()
-            state["truth"] = None if data.truth is None else data.truth.tolist()
-            state["truth_names"] = None if data.truth_names is None else list(data.truth_names)
-        return state
-
-    def _trail(self):
-        """The centroids after every step that moved them, in view coordinates."""
-        moved = [step.centroids for step in self.steps if step.centroids is not None]
-        if not moved:
-            return []
-        # One conversion for the whole trail: a long run has dozens of steps.
-        return self.data.to_view(np.concatenate(moved)).reshape(len(moved), self.k, -1).tolist()
-
-    def full_centroids(self):
-        """Centroids in every dimension of the clustering space, images where the data are images."""
-        centroids = self.centroids
-        if centroids is None:
-            raise StepRefused("there are no centroids yet: Init first")
-        sizes = None
-        if self.labels is not None:
-            sizes = np.bincount(self.labels, minlength=self.k).tolist()
-        images = self.data.images(centroids)
-        return {
-            "id": self.id,
-            "phase": self.phase,
-            "iteration": self.iteration,
-            "dimensions": self.data.n_features,
-            "centroids": self.data.to_data(centroids).tolist(),
-            "sizes": sizes,
-            "image_shape": None if images is None else list(images.shape[1:]),
-            "images": None if images is None else np.round(images, 1).tolist(),
-        }
-
-
-INIT_MESSAGES = {
-    "random": "Picked {k} distinct data points at random (seed {seed}) as the starting centroids.",
-    "kmeans++": ("k-means++ (seed {seed}): a random first centroid, then each next one drawn "
-                 "with probability growing with its squared distance to the nearest centroid so far."),
-    "farthest": ("Farthest-first (seed {seed}): a random first centroid, then each next one "
-                 "is the point farthest from all centroids so far."),
-    "random_partition": ("Random partition (seed {seed}): every point joined a random cluster, "
-                         "and the centroids start at those clusters' means."),
-}
-
-
-def _emptied_event(cluster, largest, size, relocated):
-    """A cluster an update left with no point: where scikit-learn puts its centroid."""
-    why = ("its last point went to an empty cluster" if relocated else
-           "every point already sits on its centroid")
-    if cluster < largest:
-        where = (f"was given the largest cluster's ({largest}) sum of points before that was "
-                 f"divided by its {size} points, so it lies {size} times as far from the data's "
-                 f"mean as cluster {largest}'s centroid, in the same direction")
-    else:
-        where = f"moved onto the centroid of the largest cluster ({largest})"
-    return {
-        "type": "empty_cluster", "cluster": cluster, "point": None, "largest": largest,
-        "message": f"Cluster {cluster} was left with no points, and no point could be moved to "
-                   f"it: {why}. As scikit-learn does, its centroid {where}.",
-    }
-
-
-def _changed_message(changed, first):
-    if first:
-        return f"Every point joined its nearest centroid ({changed} points)."
-    if changed == 0:
-        return "No point changed cluster."
-    if changed == 1:
-        return "1 point changed cluster."
-    return f"{changed} points changed cluster."
 
 
 def _label_dtype(k):

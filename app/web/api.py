@@ -8,7 +8,8 @@ import time
 from flask import Blueprint, current_app, jsonify
 
 from app.core import datasets, engine
-from app.web import validation
+from app.web import presentation, validation
+from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
 from app.web.openapi import openapi_document
 from app.core.session import Session
@@ -22,7 +23,12 @@ SESSION_FIELDS = ("dataset", "k", "init", "seed")
 
 @bp.get("/datasets")
 def list_datasets():
-    return jsonify(datasets=datasets.catalog(current_app.config["MAX_POINTS"]))
+    return jsonify(datasets=dataset_entries(current_app.config["MAX_POINTS"]))
+
+
+@bp.get("/catalog")
+def show_catalog():
+    return jsonify(catalog(current_app.config))
 
 
 @bp.get("/openapi.json")
@@ -46,7 +52,7 @@ def create_session():
     seed = validation.integer(body.get("seed", 0), "seed", 0, datasets.SEED_MAX)
     session = Session(data=data, k=k, init=init, seed=seed)
     get_store().put(session)
-    response = jsonify(_with_ahead(session.state(with_points=True), session, ahead))
+    response = jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
     return response
@@ -56,7 +62,7 @@ def create_session():
 def show_session(session_id):
     ahead = validation.query_flag("ahead")
     session = find_session(session_id)
-    return jsonify(_with_ahead(session.state(with_points=True), session, ahead))
+    return jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
 
 
 @bp.delete("/sessions/<session_id>")
@@ -68,7 +74,7 @@ def delete_session(session_id):
 
 @bp.get("/sessions/<session_id>/centroids")
 def show_centroids(session_id):
-    return jsonify(find_session(session_id).full_centroids())
+    return jsonify(presentation.full_centroids(find_session(session_id)))
 
 
 @bp.post("/sessions/<session_id>/init")
@@ -137,14 +143,14 @@ def _apply(session_id, action):
     session; the store makes it one atomic change), answer the state (no points)."""
     ahead = validation.query_flag("ahead")
     session = get_store().change(session_id, action, limit=current_app.extensions["step_limit"])
-    return jsonify(_with_ahead(session.state(), session, ahead))
+    return jsonify(_with_ahead(presentation.state(session), session, ahead))
 
 
 def _with_ahead(state, session, ahead):
     """Asked with ``?ahead=1``, the answer (``state``, the session's) says under
-    "next" what the next step would change (``Session.ahead``)."""
+    "next" what the next step would change (``presentation.ahead``)."""
     if ahead:
-        state["next"] = session.ahead(state)
+        state["next"] = presentation.ahead(session, state)
     return state
 
 

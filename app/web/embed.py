@@ -14,6 +14,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from app.core import datasets, engine
 from app.web import validation
+from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
+                             dataset_entries, limits, start_entries, teaching)
 from app.web.errors import ApiError
 from app.web.security import frame_ancestors
 
@@ -23,7 +25,6 @@ CONTROLS = ("init", "assign", "update", "step", "run", "back", "reset", "speed")
 DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
 EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed")
-MAX_SPEED = 12  # steps a second, as on the full page
 
 INTEGER = re.compile(r"-?\d+")
 NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -40,8 +41,10 @@ def embed():
 
 
 def _page(title, options=None, error=""):
+    # What the page's script needs of the catalog, without a request for it.
+    catalog = {"starts": start_entries(), "limits": limits(current_app.config)}
     return render_template(
-        "embed.html", options=options, error=error, title=title,
+        "embed.html", options=options, error=error, title=title, catalog=catalog,
         frame_ancestors=frame_ancestors(current_app.config),
         full_page=_full_page_url(request.args))
 
@@ -49,7 +52,7 @@ def _page(title, options=None, error=""):
 def embed_options(query, config):
     """The run and the frame's options from a query string; ApiError(400) names what is wrong."""
     name = validation.choice(query.get("dataset", "blobs"), "dataset", tuple(datasets.CATALOG))
-    schema = datasets.catalog(config["MAX_POINTS"])
+    schema = dataset_entries(config["MAX_POINTS"])
     params = next(entry["params"] for entry in schema if entry["name"] == name)
     unknown = sorted(set(query) - {*RUN_FIELDS, *EMBED_FIELDS, *params})
     if unknown:
@@ -59,9 +62,10 @@ def embed_options(query, config):
     dataset = {"name": name}
     for key in sorted(set(params) & set(query)):
         dataset[key] = validation.by_schema(_scalar(query[key], params[key]), key, params[key])
-    k = validation.integer(_scalar(query.get("k", "4")), "k", 1, config["MAX_K"])
-    init = validation.choice(query.get("init", "kmeans++"), "init", engine.INIT_METHODS)
-    seed = validation.integer(_scalar(query.get("seed", "0")), "seed", 0, datasets.SEED_MAX)
+    k = validation.integer(_scalar(query.get("k", str(DEFAULT_K))), "k", 1, config["MAX_K"])
+    init = validation.choice(query.get("init", DEFAULT_INIT), "init", engine.INIT_METHODS)
+    seed = validation.integer(_scalar(query.get("seed", str(DEFAULT_SEED))), "seed", 0,
+                              datasets.SEED_MAX)
     custom = _custom_points(query, name, config["MAX_POINTS"])
     return {
         "settings": {"dataset": dataset, "k": k, "init": init, "seed": seed},
@@ -69,7 +73,8 @@ def embed_options(query, config):
         "centroids": _centroids(query, init, k),
         "controls": _controls(query.get("controls")),
         "autoplay": _flag(query.get("autoplay", "0"), "autoplay"),
-        "speed": validation.integer(_scalar(query.get("speed", "4")), "speed", 1, MAX_SPEED),
+        "speed": validation.integer(_scalar(query.get("speed", str(DEFAULT_SPEED))), "speed",
+                                    MIN_SPEED, config["MAX_SPEED"]),
     }
 
 
@@ -140,8 +145,8 @@ def _pairs(text, name):
 
 
 def _title(settings):
-    entry = datasets.CATALOG[settings["dataset"]["name"]]
-    return f"K-Means Stepper: {entry['title']}, k = {settings['k']}"
+    title = teaching()["datasets"][settings["dataset"]["name"]]["title"]
+    return f"K-Means Stepper: {title}, k = {settings['k']}"
 
 
 def _full_page_url(query):

@@ -2,6 +2,7 @@
 
 from app.core.datasets import CATALOG, SEED_MAX
 from app.core.engine import INIT_METHODS
+from app.web.catalog import teaching
 from app.web.validation import MAX_COORDINATE
 
 STEPS = {
@@ -57,7 +58,7 @@ def _dataset_schema(config):
     for name, entry in CATALOG.items():
         properties = {"name": {"type": "string", "enum": [name]}}
         for key, spec in entry["params"].items():
-            schema = {"type": spec["type"], "description": spec["description"],
+            schema = {"type": spec["type"], "description": teaching()["params"][key]["help"],
                       "default": spec["default"]}
             if spec["type"] != "boolean":
                 schema["minimum"] = spec["minimum"]
@@ -76,7 +77,7 @@ def _dataset_schema(config):
             required.append("points")
         variants.append({"type": "object", "properties": properties, "required": required,
                          "additionalProperties": False})
-    return {"oneOf": variants, "description": entry["description"]}
+    return {"oneOf": variants, "description": teaching()["datasets"][name]["description"]}
 
 
 def _state_schema(with_points):
@@ -272,6 +273,16 @@ def openapi_document(config):
                 "application/json": {"schema": {"type": "object", "properties": {
                     "datasets": {"type": "array", "items": {"type": "object"}}},
                     "required": ["datasets"]}}}}},
+        }},
+        "/api/catalog": {"get": {
+            "operationId": "show_catalog",
+            "summary": "What the page builds its form from: data sets, start methods, limits.",
+            "responses": {"200": {"description": "The catalog.", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "datasets": {"type": "array", "items": {"type": "object"}},
+                    "starts": {"type": "array", "items": {"type": "object"}},
+                    "limits": {"type": "object"}},
+                    "required": ["datasets", "starts", "limits"]}}}}},
         }},
         "/api/openapi.json": {"get": {
             "operationId": "openapi",

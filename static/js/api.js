@@ -30,7 +30,7 @@ async function call(method, path, body) {
 // Sessions and steps are asked with ahead=1: each answer also says what the next
 // step would change, so the page can draw a click on it at once (stepper.js).
 export const api = {
-  datasets: () => call('GET', '/datasets').then((answer) => answer.datasets),
+  catalog: () => call('GET', '/catalog'),
   createSession: (settings) => call('POST', '/sessions?ahead=1', settings),
   step: (id, name, body = {}) => call('POST', `/sessions/${encodeURIComponent(id)}/${name}?ahead=1`, body),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),

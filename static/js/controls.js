@@ -1,22 +1,10 @@
 // The form (data set, its parameters from the catalog, k, start, seed), and
 // what the buttons and status lines show for the page's current state.
 
+import {
+  applyLimit, dataSeedOf, datasetOf, placesCentroids,
+} from './catalog.js';
 import { happenedText, nextStepText, summaryText } from './messages.js';
-
-const PARAM_LABELS = {
-  n_samples: 'Points',
-  centers: 'Blobs',
-  cluster_std: 'Spread of a blob',
-  random_state: 'Data seed',
-  scale_x: 'Stretch x by',
-  standardize: 'Standardize both axes',
-  pca_components: 'PCA components',
-};
-
-// Parameters a student explores by sliding: the useful part of the schema's range.
-const SLIDERS = {
-  cluster_std: { min: 0.1, max: 3, step: 0.1 },
-};
 
 /** The stepper's own elements, found once: the full page and the embed both have them. */
 export function findStepperElements(root) {
@@ -51,7 +39,7 @@ export function findElements(root) {
     k: byId('k'),
     start: byId('start'),
     seed: byId('seed'),
-    manual: byId('manual'),
+    placing: byId('placing'),
     manualCentroids: byId('manual-centroids'),
     clickMode: byId('click-mode'),
     byTruth: byId('by-truth'),
@@ -63,17 +51,27 @@ export function findElements(root) {
 
 /** Fill the form from the catalog and from settings found in the URL. */
 export function setupForm(el, catalog, wanted) {
-  el.dataset.replaceChildren(...catalog.map((entry) => new Option(entry.title, entry.name)));
-  if (catalog.some((entry) => entry.name === wanted.dataset)) el.dataset.value = wanted.dataset;
-  if (wanted.k) el.k.value = wanted.k;
-  if ([...el.start.options].some((option) => option.value === wanted.init)) el.start.value = wanted.init;
-  if (wanted.seed) el.seed.value = wanted.seed;
+  const { datasets, starts, limits } = catalog;
+  el.dataset.replaceChildren(...datasets.map((entry) => new Option(entry.title, entry.name)));
+  if (datasetOf(catalog, wanted.dataset)) el.dataset.value = wanted.dataset;
+  el.start.replaceChildren(...starts.map((start) => new Option(start.title, start.name)));
+  el.start.value = starts.find((start) => start.default).name;
+  if (starts.some((start) => start.name === wanted.init)) el.start.value = wanted.init;
+  applyLimit(el.k, limits.k, wanted.k || limits.k.default);
+  applyLimit(el.seed, limits.seed, wanted.seed || limits.seed.default);
+  applyLimit(el.speed, limits.speed);
+  showSpeed(el);
   showParams(el, catalog, wanted.params);
+}
+
+/** The speed beside its slider. */
+export function showSpeed(el) {
+  el.speedValue.textContent = `${el.speed.value} steps/s`;
 }
 
 /** The parameter inputs of the chosen data set, from its schema. */
 export function showParams(el, catalog, values = {}) {
-  const entry = catalog.find((item) => item.name === el.dataset.value);
+  const entry = datasetOf(catalog, el.dataset.value);
   el.description.textContent = entry.description;
   const rows = Object.entries(entry.params).map(([key, spec]) => paramRow(key, spec, values[key]));
   el.params.replaceChildren(el.params.querySelector('legend'), ...rows);
@@ -84,8 +82,8 @@ function paramRow(key, spec, value) {
   row.className = spec.type === 'boolean' ? 'row checkbox' : 'row';
   const label = document.createElement('label');
   label.htmlFor = `param-${key}`;
-  label.textContent = PARAM_LABELS[key] ?? key;
-  label.title = spec.description;
+  label.textContent = spec.label;
+  label.title = spec.help;
   const input = document.createElement('input');
   input.id = `param-${key}`;
   input.dataset.param = key;
@@ -94,15 +92,15 @@ function paramRow(key, spec, value) {
   if (spec.type === 'boolean') {
     input.type = 'checkbox';
     input.checked = value === undefined ? spec.default : value === 'true';
-  } else if (SLIDERS[key]) {
-    return sliderRow(row, label, input, SLIDERS[key], value ?? spec.default);
+  } else if (spec.slider) {
+    return sliderRow(row, label, input, spec.slider, value ?? spec.default);
   } else {
     input.type = 'number';
     input.min = spec.minimum;
     input.max = spec.maximum;
     input.step = spec.type === 'integer' ? '1' : 'any';
     input.value = value ?? spec.default ?? '';
-    if (spec.nullable) input.placeholder = 'all';
+    if (spec.nullable) input.placeholder = spec.empty;
   }
   row.append(label, input);
   return row;
@@ -170,22 +168,23 @@ export function showStatus(el, page, running) {
   const truth = page.session?.truth ?? page.custom.labels;
   el.byTruth.disabled = !truth;
   el.byTruth.checked = page.byTruth && Boolean(truth);
-  showOptionalParts(el, settings);
+  showOptionalParts(el, page.catalog, settings);
 }
 
-function showOptionalParts(el, settings) {
+function showOptionalParts(el, catalog, settings) {
   const custom = settings.dataset.name === 'custom';
-  const manual = settings.init === 'manual';
+  const manual = placesCentroids(catalog, settings.init);
   el.custom.hidden = !custom;
-  el.manual.hidden = !manual;
+  el.placing.hidden = !manual;
   el.clickMode.hidden = !(custom && manual);
-  el.newData.disabled = !custom && !('random_state' in settings.dataset);
+  el.newData.disabled = !custom && !dataSeedOf(catalog, settings.dataset.name);
 }
 
 /** What a click in the plot adds now: 'points', 'centroids' or nothing. */
 export function clickTarget(el, page) {
   const custom = page.settings.dataset.name === 'custom';
-  const placing = page.settings.init === 'manual' && (!page.state || page.state.phase === 'new');
+  const placing = placesCentroids(page.catalog, page.settings.init)
+    && (!page.state || page.state.phase === 'new');
   if (custom && placing) return el.form.elements['click-mode'].value;
   if (custom) return 'points';
   return placing ? 'centroids' : null;

@@ -10,7 +10,6 @@ import { chartLayout, keepFitted } from './plot.js';
 const CONFIG = { displayModeBar: false, responsive: false };
 const INERTIA = '#1552a8';
 const SILHOUETTE = '#8a4b00';
-const SHOWN_K = 10; // at least k = 1 to 10, or up to the run's k when it is larger
 
 export class Elbow {
   #key = null; // the data set (and k_max) the curve shown is for
@@ -32,7 +31,8 @@ export class Elbow {
     this.#page = page;
     const { session, state } = page ?? {};
     if (!this.section.open || !state) return;
-    const kMax = Math.min(Math.max(SHOWN_K, state.k), state.n_samples);
+    // At least the catalog's default k_max, or up to the run's k when it is larger.
+    const kMax = Math.min(Math.max(page.catalog.limits.elbow_k_max.default, state.k), state.n_samples);
     const dataKey = JSON.stringify([state.dataset, state.dataset.name === 'custom' ? session.id : null]);
     const key = `${dataKey} ${kMax}`;
     if (key === this.#key) {

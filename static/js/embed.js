@@ -1,7 +1,8 @@
 // The entry of /embed: the stepper with only the controls its query asked for,
 // opened from the settings the server checked, talking to the page that frames it.
 
-import { findStepperElements, showLines } from './controls.js';
+import { placesCentroids } from './catalog.js';
+import { findStepperElements, showLines, showSpeed } from './controls.js';
 import { bindKeys } from './keyboard.js';
 import { drawPlot, keepFitted, onPlotClick } from './plot.js';
 import { connectToHost } from './protocol.js';
@@ -37,6 +38,7 @@ async function main() {
     shownError = page.error;
   };
   const stepper = new Stepper({ onChange: render });
+  stepper.page.catalog = JSON.parse(root.dataset.catalog);
   // Every step that changed the state is reported, whoever asked for it.
   const take = async (name) => {
     const goOn = await stepper.take(name);
@@ -82,11 +84,12 @@ function wire(el, stepper, runner, act) {
   });
   onPlotClick(el.plot, (x, y) => {
     const { page } = stepper;
-    const placing = page.settings.init === 'manual' && (!page.state || page.state.phase === 'new');
+    const placing = placesCentroids(page.catalog, page.settings.init)
+      && (!page.state || page.state.phase === 'new');
     if (placing) stepper.place('centroids', [x, y]);
   });
   keepFitted(el.plot);
-  el.speed?.addEventListener('input', () => { el.speedValue.textContent = `${el.speed.value} steps/s`; });
+  el.speed?.addEventListener('input', () => showSpeed(el));
 }
 
 function showStatus(el, page, running) {

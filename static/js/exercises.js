@@ -3,22 +3,11 @@
 // Beside each such control (the form's own, never a copy) a sentence says what
 // its current value does to the data and to k-means.
 
+// The exercises, and which parameters each sentence explains, come from the catalog.
+
+import { datasetOf } from './catalog.js';
 import { showParams } from './controls.js';
 import { formatNumber } from './messages.js';
-
-const EXERCISES = [
-  { title: 'More spread', dataset: 'blobs', params: {}, k: 4, focus: 'param-cluster_std' },
-  { title: 'A "wrong" k', dataset: 'blobs', params: {}, k: 3, focus: 'k' },
-  { title: 'Stretch x', dataset: 'blobs', params: { scale_x: '100' }, k: 4, focus: 'param-scale_x' },
-  { title: 'MNIST + PCA', dataset: 'mnist', params: {}, k: 10, focus: 'param-pca_components' },
-];
-
-// Where each sentence goes: after the row of the last of its controls.
-const EXPLAINED = [
-  { id: 'explain-spread', after: 'cluster_std', describes: ['cluster_std'] },
-  { id: 'explain-scale', after: 'standardize', describes: ['scale_x', 'standardize'] },
-  { id: 'explain-pca', after: 'pca_components', describes: ['pca_components'] },
-];
 
 export class Exercises {
   #reached = new Map(); // MNIST: the ARI at convergence, by k, start and seed, then by components
@@ -27,7 +16,12 @@ export class Exercises {
 
   constructor(el, catalog, reopen) {
     this.el = el;
-    const buttons = EXERCISES.map((exercise, i) => {
+    this.catalog = catalog;
+    // Where each sentence goes: after the row of the last of its parameters.
+    this.explained = Object.entries(catalog.explanations).map(([kind, { params }]) => ({
+      id: `explain-${kind}`, after: params.at(-1), describes: params,
+    }));
+    const buttons = catalog.exercises.map((exercise, i) => {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = `${i + 1}. ${exercise.title}`;
@@ -44,7 +38,7 @@ export class Exercises {
     showParams(el, catalog, exercise.params);
     el.k.value = String(exercise.k);
     reopen();
-    const control = el.form.querySelector(`#${exercise.focus}`);
+    const control = el.form.querySelector(exercise.focus === 'k' ? '#k' : `#param-${exercise.focus}`);
     control.focus();
     control.scrollIntoView({ block: 'nearest' });
   }
@@ -55,22 +49,32 @@ export class Exercises {
     if (!settings) return;
     this.#remember(settings, state);
     const texts = this.#sentences();
+    const values = (kind) => this.catalog.explanations[kind].params.map((key) => settings.dataset[key]);
     const spread = texts['explain-spread'];
-    if (spread) spread.textContent = spreadText(settings, this.#overlap(session), state);
-    if (texts['explain-scale']) texts['explain-scale'].textContent = scaleText(settings, session);
-    if (texts['explain-pca']) texts['explain-pca'].textContent = this.#pcaText(settings, state);
+    if (spread) spread.textContent = spreadText(values('spread'), this.#overlap(session), state);
+    if (texts['explain-scale']) texts['explain-scale'].textContent = scaleText(values('scale'), session);
+    const pca = texts['explain-pca'];
+    if (pca) pca.textContent = this.#pcaText(settings, values('pca'), state);
     const versus = this.el.form.querySelector('#explain-k');
-    const classes = settings.dataset.name === 'blobs' ? settings.dataset.centers : session?.truthNames?.length;
+    const drawn = this.#classesParam(settings.dataset.name);
+    const classes = drawn ? settings.dataset[drawn] : session?.truthNames?.length;
     versus.hidden = !classes;
-    if (classes) showVersus(versus, settings, classes, state?.k ?? settings.k);
+    if (classes) showVersus(versus, settings, classes, state?.k ?? settings.k, Boolean(drawn));
+  }
+
+  // The parameter that says how many true classes are drawn, if the data set has one.
+  #classesParam(name) {
+    const params = datasetOf(this.catalog, name)?.params ?? {};
+    return Object.keys(params).find((key) => params[key].role === 'classes') ?? null;
   }
 
   // The sentence elements beside this data set's controls, made when its rows were.
   #sentences() {
     const { params } = this.el;
-    params.querySelector('[data-param="centers"]')?.setAttribute('aria-describedby', 'explain-k');
+    const drawn = this.#classesParam(this.el.dataset.value);
+    if (drawn) params.querySelector(`[data-param="${drawn}"]`)?.setAttribute('aria-describedby', 'explain-k');
     const found = {};
-    for (const { id, after, describes } of EXPLAINED) {
+    for (const { id, after, describes } of this.explained) {
       const row = params.querySelector(`[data-param="${after}"]`)?.closest('.row');
       if (!row) continue;
       let text = params.querySelector(`#${id}`);
@@ -95,20 +99,23 @@ export class Exercises {
   }
 
   #remember(settings, state) {
-    if (settings.dataset.name !== 'mnist' || !state?.converged || !state.metrics) return;
+    const [key] = this.catalog.explanations.pca.params;
+    if (!(key in settings.dataset) || !state?.converged || !state.metrics) return;
     const run = runKey(state);
     if (!this.#reached.has(run)) this.#reached.set(run, new Map());
-    this.#reached.get(run).set(settings.dataset.pca_components, state.metrics.ari);
+    this.#reached.get(run).set(settings.dataset[key], state.metrics.ari);
   }
 
-  #pcaText(settings, state) {
-    const components = settings.dataset.pca_components;
-    const space = components === null ? 'all 784 raw pixels'
+  #pcaText(settings, [components], state) {
+    const [key] = this.catalog.explanations.pca.params;
+    const pixels = datasetOf(this.catalog, settings.dataset.name).params[key].maximum;
+    const [seen, ...more] = this.catalog.explanations.pca.compare;
+    const space = components === null ? `all ${pixels} raw pixels`
       : `the first ${components} principal components`;
-    const parts = [components === 2
-      ? 'k-means clusters in the 2 principal components you see, where the digits overlap heavily. '
-        + 'Try 10 or 50, or empty for all 784 raw pixels.'
-      : `k-means clusters in ${space}, but the plot shows only the first 2. More of each image `
+    const parts = [components === seen
+      ? `k-means clusters in the ${seen} principal components you see, where the digits overlap `
+        + `heavily. Try ${more.join(' or ')}, or empty for all ${pixels} raw pixels.`
+      : `k-means clusters in ${space}, but the plot shows only the first ${seen}. More of each image `
         + 'counts, so like digits lie closer together and the ARI rises, though the picture '
         + 'looks no better: what helped cannot be drawn.'];
     if (components === null) parts.push('Every step is slower on raw pixels.');
@@ -118,7 +125,7 @@ export class Exercises {
     }
     const reached = state ? this.#reached.get(runKey(state)) : null;
     if (reached?.size) {
-      const tried = [2, 10, 50, null]
+      const tried = [...this.catalog.explanations.pca.compare, null]
         .map((n) => `${n ?? 'raw'}: ${reached.has(n) ? reached.get(n).toFixed(3) : 'not run yet'}`);
       parts.push(`ARI at convergence with k = ${state.k} and seed ${state.seed}, by components: `
         + `${tried.join(' · ')}.`);
@@ -131,8 +138,8 @@ function runKey(state) {
   return `${state.k} ${state.init} ${state.seed}`;
 }
 
-function spreadText(settings, overlap, state) {
-  const spread = `Spread ${settings.dataset.cluster_std}: `;
+function spreadText([spreadOf], overlap, state) {
+  const spread = `Spread ${spreadOf}: `;
   const ari = state?.metrics
     ? ` ARI now ${state.metrics.ari.toFixed(3)}${state.converged ? ' (converged)' : ''}.`
     : '';
@@ -167,8 +174,7 @@ function nearerAnother({ xs, ys, truth }) {
   return { nearer, total: truth.length };
 }
 
-function scaleText(settings, session) {
-  const { scale_x: scale, standardize } = settings.dataset;
+function scaleText([scale, standardize], session) {
   const stretch = scale === 1 ? '' : ` (x stretched ×${scale})`;
   if (standardize) {
     return `Standardized${stretch}: each axis is centred and divided by its own standard `
@@ -193,11 +199,11 @@ function deviation(values) {
 }
 
 // "4 blobs generated | 3 clusters asked for", and what k-means makes of the difference.
-function showVersus(target, settings, classes, k) {
+function showVersus(target, settings, classes, k, generated) {
   const [one, many] = {
     blobs: ['blob', 'blobs'], mnist: ['digit', 'digits'],
   }[settings.dataset.name] ?? ['true class', 'true classes'];
-  const made = settings.dataset.name === 'blobs' ? 'generated' : 'true';
+  const made = generated ? 'generated' : 'true';
   const noun = classes === 1 ? one : many;
   const side = (before, count, after) => {
     const span = document.createElement('span');

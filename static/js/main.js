@@ -2,8 +2,9 @@
 // session, and wires buttons, keys, plot clicks and the form to the steps.
 
 import { api } from './api.js';
+import { dataSeedOf } from './catalog.js';
 import {
-  clickTarget, findElements, readSettings, setupForm, showParams, showStatus,
+  clickTarget, findElements, readSettings, setupForm, showParams, showSpeed, showStatus,
 } from './controls.js';
 import { formatPoints, parsePoints } from './custom.js';
 import { drawGallery } from './gallery.js';
@@ -56,7 +57,7 @@ async function main() {
   });
 
   try {
-    stepper.page.catalog = await api.datasets();
+    stepper.page.catalog = await api.catalog();
   } catch (error) {
     el.error.textContent = error.message;
     return;
@@ -81,7 +82,7 @@ function wire(el, stepper, runner, render) {
   keepFitted(el.objective);
   wireSettings(el, stepper, runner);
   wireCustomData(el, stepper);
-  el.speed.addEventListener('input', () => { el.speedValue.textContent = `${el.speed.value} steps/s`; });
+  el.speed.addEventListener('input', () => showSpeed(el));
   el.byTruth.addEventListener('change', () => {
     stepper.page.byTruth = el.byTruth.checked;
     render();
@@ -103,7 +104,8 @@ function wireSettings(el, stepper, runner) {
     openFromForm(el, stepper, runner);
   });
   el.newData.addEventListener('click', () => {
-    const seed = el.params.querySelector('[data-param="random_state"]');
+    const seedParam = dataSeedOf(stepper.page.catalog, el.dataset.value);
+    const seed = seedParam && el.params.querySelector(`[data-param="${seedParam}"]`);
     if (seed) {
       seed.value = String(Math.floor(Math.random() * 1e6));
       openFromForm(el, stepper, runner);

@@ -1,12 +1,7 @@
 // The words a student reads: what the next step will do and why. What a step
-// did comes from the server, in its events.
+// did comes from the server, in its events; what a start method does, from its catalog.
 
-const START_WITH = {
-  'kmeans++': 'k-means++ draws them spread out, each far from those before, so the run starts well',
-  random: 'k distinct data points drawn at random; a bad draw can end in a poor clustering',
-  farthest: 'a random point, then each time the point farthest from all chosen so far',
-  random_partition: 'every point joins a random cluster, and the centroids start at their means',
-};
+import { placesCentroids, startOf } from './catalog.js';
 
 /** The line above the plot: the next step, in a teacher's words. */
 export function nextStepText(page) {
@@ -19,7 +14,7 @@ export function nextStepText(page) {
       + 'of its points. Back undoes a step; Reset starts again.';
   }
   const next = state?.next_step ?? 'init';
-  if (next === 'init') return initText(page.placed.length, settings);
+  if (next === 'init') return initText(page.placed.length, settings, page.catalog);
   if (next === 'assign') {
     return 'Next, Assign: every point joins its nearest centroid, '
       + 'since no other choice gives a smaller inertia.';
@@ -28,8 +23,10 @@ export function nextStepText(page) {
     + 'where their squared distances add up least.';
 }
 
-function initText(placed, { k, init }) {
-  if (init !== 'manual') return `Next, Init: choose ${k} starting centroids; ${START_WITH[init]}.`;
+function initText(placed, { k, init }, catalog) {
+  if (!placesCentroids(catalog, init)) {
+    return `Next, Init: choose ${k} starting centroids; ${startOf(catalog, init).next}.`;
+  }
   if (placed < k) return `Click in the plot to place starting centroid ${placed + 1} of ${k}.`;
   return `Next, Init: start from the ${k} centroids you placed.`;
 }

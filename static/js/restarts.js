@@ -3,11 +3,11 @@
 // Asked for only by its button; forgotten when the run's settings change.
 
 import { api } from './api.js';
+import { startOf } from './catalog.js';
 import { formatNumber } from './messages.js';
 import { chartLayout, keepFitted } from './plot.js';
 
 const CONFIG = { displayModeBar: false };
-const STARTS = 10;
 const DOT = '#5b6573';
 const BEST = '#17643a';
 const CURRENT = '#a3161b';
@@ -21,8 +21,12 @@ export class Restarts {
 
   #drawn = null; // the state the strip last marked
 
-  constructor({ section, init, run, result, chart, best }, useSeed) {
-    Object.assign(this, { section, init, runButton: run, result, chart, bestButton: best });
+  constructor({ section, init, run, result, chart, best }, catalog, useSeed) {
+    Object.assign(this, { section, init, runButton: run, result, chart, bestButton: best, catalog });
+    this.starts = catalog.limits.restarts.default;
+    run.textContent = `Try ${this.starts} restarts`;
+    init.append(...catalog.starts.filter((start) => start.seeded)
+      .map((start) => new Option(start.title, start.name)));
     keepFitted(chart);
     run.addEventListener('click', () => this.#fetch());
     init.addEventListener('change', () => this.#clear());
@@ -60,10 +64,10 @@ export class Restarts {
     this.#clear();
     this.#key = key;
     this.runButton.disabled = true;
-    this.result.textContent = `Running ${STARTS} starts to convergence…`;
+    this.result.textContent = `Running ${this.starts} starts to convergence…`;
     try {
       for (;;) {
-        const answer = await api.restarts(session.id, STARTS, this.init.value || undefined);
+        const answer = await api.restarts(session.id, this.starts, this.init.value || undefined);
         if (key !== this.#key) return;
         this.#answer = answer;
         this.#draw(answer, this.#page.state);
@@ -98,7 +102,7 @@ export class Restarts {
     ];
     Plotly.react(this.chart, traces, layout(), CONFIG);
     this.#drawn = state;
-    this.result.textContent = resultText(answer, state);
+    this.result.textContent = resultText(answer, state, startOf(this.catalog, answer.init));
     this.bestButton.hidden = !answer.complete || (best.seed === state?.seed && answer.init === state.init);
     this.bestButton.textContent = `Start again from seed ${best.seed}`;
   }
@@ -112,9 +116,10 @@ function layout() {
   };
 }
 
-function resultText({ starts, best, n, init, complete }, state) {
+function resultText({ starts, best, n, init, complete }, state, start) {
   const tied = starts.filter((s) => s.inertia <= best.inertia * (1 + 1e-9)).length;
-  const parts = [`Best of ${starts.length}${complete ? '' : ` (of ${n}, more coming)`} ${startName(init)} `
+  const more = complete ? '' : ` (of ${n}, more coming)`;
+  const parts = [`Best of ${starts.length}${more} ${start?.starts ?? init} `
     + `starts: inertia ${formatNumber(best.inertia)} (seed ${best.seed}), reached by ${tied}.`];
   const current = state?.inertia;
   if (current === null || current === undefined) {
@@ -127,9 +132,4 @@ function resultText({ starts, best, n, init, complete }, state) {
       + `${state.converged ? ', converged.' : '; not converged yet, so it can still fall.'}`);
   }
   return parts.join(' ');
-}
-
-function startName(init) {
-  return { 'kmeans++': 'k-means++', random: 'random-point', farthest: 'farthest-first',
-    random_partition: 'random-partition' }[init] ?? init;
 }

@@ -27,15 +27,18 @@ export function scene(page) {
   };
 }
 
+// Points typed in but not yet sent: their labels as the server will give them,
+// class indices into the sorted distinct labels.
 function customData({ points, labels }) {
   const xs = Float64Array.from(points, (p) => p[0]);
   const ys = Float64Array.from(points, (p) => p[1]);
+  const classes = labels ? [...new Set(labels)].sort((a, b) => a - b) : null;
   return {
     xs,
     ys,
     ranges: plotRanges(xs, ys, true),
-    truth: labels,
-    truthNames: labels ? [...new Set(labels)].sort((a, b) => a - b).map(String) : null,
+    truth: labels && labels.map((label) => classes.indexOf(label)),
+    truthNames: classes && classes.map(String),
   };
 }
 
@@ -47,17 +50,15 @@ function pointColours(page, data, colours) {
   return labels.map((label) => (highlight === null || label === highlight ? scheme(label) : FADED));
 }
 
-// True labels are any integers; their names (sorted) give each a colour.
+// The true classes come as indices into their names: one colour per class.
 function truthColours(names) {
   const colours = palette(names.length);
-  const index = new Map(names.map((name, i) => [Number(name), i]));
-  return (label) => colours[index.get(label)];
+  return (index) => colours[index];
 }
 
-// Regions mean something only where the plot is the clustered space. The API
-// says view_is_space=false for MNIST, but with 2 components the view is that space.
+// Regions mean something only where the plot is the clustered space.
 function showsRegions(state) {
-  return Boolean(state?.centroids) && (state.view_is_space || state.n_features === 2);
+  return Boolean(state?.centroids) && state.view_is_space;
 }
 
 /** Axis ranges around the points, fixed for a session so steps do not jump the view. */

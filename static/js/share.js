@@ -2,6 +2,7 @@
 // run (same data, same starting centroids, same steps), and an <iframe> for a
 // course page, shown in a read-only box with a Copy button.
 
+import { datasetOf, placesCentroids } from './catalog.js';
 import { settingsQuery } from './state.js';
 
 // gunicorn, and many proxies, refuse a request line over about 4 KB.
@@ -16,7 +17,7 @@ export function embedUrl(base, page) {
     query.set('points', custom.points.flat().join(','));
     if (custom.labels) query.set('labels', custom.labels.join(','));
   }
-  if (settings.init === 'manual' && placed.length === settings.k) {
+  if (placesCentroids(page.catalog, settings.init) && placed.length === settings.k) {
     query.set('centroids', placed.flat().join(','));
   }
   // Commas need no escaping in a query, and unescaped they stay readable.
@@ -36,7 +37,7 @@ export function linkNote(url, page) {
   if (settings.dataset.name === 'custom' && custom.points.length === 0) {
     return 'Add some points first: the link carries them.';
   }
-  if (settings.init === 'manual' && placed.length < settings.k) {
+  if (placesCentroids(page.catalog, settings.init) && placed.length < settings.k) {
     return `The link leaves out the starting centroids until all ${settings.k} are placed; `
       + 'whoever opens it places them.';
   }
@@ -105,7 +106,7 @@ async function copy(el) {
 
 // The frame's title, read by screen readers: the embed page's own.
 function runTitle({ catalog, settings }) {
-  const entry = catalog.find((item) => item.name === settings.dataset.name);
+  const entry = datasetOf(catalog, settings.dataset.name);
   return `K-Means Stepper: ${entry?.title ?? settings.dataset.name}, k = ${settings.k}`;
 }
 

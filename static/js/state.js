@@ -6,7 +6,7 @@ import { plotRanges } from './scene.js';
 
 export function createPage() {
   return {
-    catalog: [], // the data sets, from GET /api/datasets
+    catalog: null, // the data sets, start methods and limits, from GET /api/catalog
     settings: null, // what the form asks for: {dataset: {name, ...}, k, init, seed}
     session: null, // the session on the server: its id, points, true labels and plot ranges
     state: null, // the server's latest answer about it

@@ -8,6 +8,7 @@
 // step, the page goes back to the state the server kept.
 
 import { api } from './api.js';
+import { placesCentroids } from './catalog.js';
 import { adoptSession, createPage, dropSession } from './state.js';
 
 const EXPIRED = 404;
@@ -159,10 +160,10 @@ function sameState(shown, state) {
   return JSON.stringify({ ...shown, next: null }) === JSON.stringify({ ...state, next: null });
 }
 
-// With init "manual", starting means sending the centroids clicked in.
-function request(name, { state, placed }) {
+// With a start the student places, starting means sending the centroids clicked in.
+function request(name, { state, placed, catalog }) {
   const starting = state.phase === 'new' && (name === 'init' || name === 'step');
-  if (!starting || state.init !== 'manual') return [name, {}];
+  if (!starting || !placesCentroids(catalog, state.init)) return [name, {}];
   if (placed.length < state.k) {
     throw new Error(`Place all ${state.k} starting centroids first by clicking in the plot `
       + `(${placed.length} of ${state.k} placed).`);

@@ -3,6 +3,7 @@
 // table, the elbow, restarts and exports. Drawn after the plot, and only the
 // parts whose section is open.
 
+import { datasetOf } from './catalog.js';
 import { Elbow } from './elbow.js';
 import { Exercises } from './exercises.js';
 import { showExports } from './exports.js';
@@ -39,7 +40,7 @@ export class Teaching {
     this.restarts = new Restarts({
       section: byId('restarts-section'), init: byId('restarts-init'), run: byId('restarts-run'),
       result: byId('restarts-result'), chart: byId('restarts'), best: byId('restarts-best'),
-    }, useSeed);
+    }, catalog, useSeed);
     this.parts.judge.addEventListener('toggle', () => this.#page && this.#judge(this.#page));
   }
 
@@ -48,7 +49,7 @@ export class Teaching {
     this.#page = page;
     const { lookFor, metrics, exports } = this.parts;
     const name = page.settings?.dataset.name;
-    lookFor.textContent = this.catalog.find((entry) => entry.name === name)?.look_for ?? '';
+    lookFor.textContent = datasetOf(this.catalog, name)?.look_for ?? '';
     const truth = page.session?.truth ?? page.custom.labels;
     showMetrics(metrics, page.state, Boolean(truth));
     this.#judge(page);

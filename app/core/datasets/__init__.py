@@ -1,0 +1,158 @@
+"""The data sets a student can cluster, each deterministic from its parameters.
+
+A ``Dataset`` (``dataset.py``) holds the clustering space ``X`` centred on its
+mean (scikit-learn centres the data before Lloyd's algorithm too, for accurate
+distances), the points as drawn in the two-dimensional view, and the true labels
+where there are any. ``generators.py`` makes the planar sets, ``mnist.py`` the
+digits and their PCA. Generated data sets are built once per process for each
+set of parameters (``cache.py``) and shared by every session that uses them.
+
+``CATALOG`` declares every data set's builder and parameters: type, range and
+default, the facts the builders take. The words a student reads about them live
+in the web layer's teaching file, not here.
+"""
+
+from app.core.datasets.cache import Cache
+from app.core.datasets.dataset import IMAGE_SHAPE, Dataset
+from app.core.datasets.generators import (
+    make_anisotropic, make_blobs, make_circles, make_custom, make_moons, make_mouse,
+    make_packed_circles, make_smiley, make_uneven_sizes, make_unequal_variance, make_uniform,
+    packed_disc_centres)
+from app.core.datasets.mnist import (VIEW_COMPONENTS, default_cache_dir, load_mnist_arrays,
+                                     make_mnist)
+
+__all__ = [
+    "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "SEED_MAX", "Dataset", "cache_dir",
+    "configure", "load", "load_mnist_arrays", "make_blobs", "make_custom", "make_mnist",
+    "packed_disc_centres", "prepare",
+]
+
+SEED_MAX = 2**32 - 1
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024  # generated data sets a process keeps built
+
+
+def integer(default, minimum, maximum, nullable=False):
+    return {"type": "integer", "default": default, "minimum": minimum, "maximum": maximum,
+            "nullable": nullable}
+
+
+def number(default, minimum, maximum):
+    return {"type": "number", "default": default, "minimum": minimum, "maximum": maximum}
+
+
+def boolean(default):
+    return {"type": "boolean", "default": default}
+
+
+def seed(default):
+    """The generator's seed: "New data" draws another."""
+    return {**integer(default, 0, SEED_MAX), "role": "seed"}
+
+
+def points(default, minimum):
+    """How many points to draw: capped by the app's limit on points too."""
+    return {**integer(default, minimum, 20000), "role": "points"}
+
+
+def _mnist(pca_components):
+    return make_mnist(pca_components, cache_dir())
+
+
+# view_is_space_if: the view is the clustering space (regions make sense) exactly
+# when the parameters named take these values; {} for always.
+CATALOG = {
+    "blobs": {
+        "builder": make_blobs,
+        "params": {
+            "n_samples": points(100, 1),
+            "centers": {**integer(4, 1, 50), "role": "classes"},  # true classes drawn
+            "cluster_std": number(0.5, 0.01, 10.0),
+            "random_state": seed(0),
+            "scale_x": number(1.0, 0.001, 10000.0),
+            "standardize": boolean(False),
+        },
+    },
+    "mouse": {"builder": make_mouse, "params": {"random_state": seed(0)}},
+    "mnist": {
+        "builder": _mnist,
+        "params": {"pca_components": integer(2, 2, 784, nullable=True)},
+        "view_is_space_if": {"pca_components": VIEW_COMPONENTS},
+        "images": True,
+    },
+    "anisotropic": {
+        "builder": make_anisotropic,
+        "params": {"n_samples": points(1500, 3), "random_state": seed(170)},
+    },
+    "unequal_variance": {
+        "builder": make_unequal_variance,
+        "params": {"n_samples": points(1500, 3), "random_state": seed(170)},
+    },
+    "uneven_sizes": {"builder": make_uneven_sizes, "params": {"random_state": seed(170)}},
+    "circles": {
+        "builder": make_circles,
+        "params": {"n_samples": points(500, 2), "factor": number(0.5, 0.0, 0.99),
+                   "noise": number(0.05, 0.0, 1.0), "random_state": seed(0)},
+    },
+    "moons": {
+        "builder": make_moons,
+        "params": {"n_samples": points(500, 2), "noise": number(0.05, 0.0, 1.0),
+                   "random_state": seed(0)},
+    },
+    "smiley": {
+        "builder": make_smiley,
+        "params": {"n_samples": points(600, 10), "noise": number(0.03, 0.0, 1.0),
+                   "random_state": seed(0)},
+    },
+    "uniform": {
+        "builder": make_uniform,
+        "params": {"n_samples": points(500, 1), "random_state": seed(0)},
+    },
+    "packed_circles": {
+        "builder": make_packed_circles,
+        "params": {"n_samples": points(700, 7), "random_state": seed(0)},
+    },
+    # Points given in the request (and labels, if any) rather than parameters.
+    "custom": {"builder": make_custom, "params": {}, "truth": "when labels are given"},
+}
+
+
+def view_is_space(name, params):
+    """Whether data set ``name`` with ``params`` is drawn in its own clustering space."""
+    condition = CATALOG[name].get("view_is_space_if", {})
+    return all(params.get(key) == value for key, value in condition.items())
+
+
+class _Library:
+    """Where prepared data is kept on disk, and the generated data sets kept built."""
+
+    def __init__(self):
+        self.cache = Cache(DEFAULT_CACHE_BYTES)
+        self.cache_dir = None  # None: default_cache_dir()
+
+
+_library = _Library()
+
+
+def configure(cache_bytes=DEFAULT_CACHE_BYTES, cache_dir=None):
+    """Bound the data sets kept built, in bytes, and say where to keep prepared data
+    (None: ``$XDG_CACHE_HOME/kmeans-stepper``). The app calls this as it is created."""
+    _library.cache.max_bytes = cache_bytes
+    _library.cache_dir = cache_dir
+
+
+def cache_dir():
+    """Where prepared data is kept between runs."""
+    return _library.cache_dir or default_cache_dir()
+
+
+def load(name, params):
+    """The shared, cached data set for a generated ``name`` and full ``params``."""
+    key = (name, tuple(sorted(params.items())))
+    return _library.cache.get(key, lambda: CATALOG[name]["builder"](**params))
+
+
+def prepare():
+    """Build what takes time once (MNIST and its PCA, kept in ``cache_dir()``), e.g. at
+    container build."""
+    load_mnist_arrays(cache_dir())
+    load("mnist", {"pca_components": CATALOG["mnist"]["params"]["pca_components"]["default"]})

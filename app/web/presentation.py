@@ -1,0 +1,155 @@
+"""A session as the API shows it: its state as JSON, what its last step did in a
+teacher's words, and what the next step would change.
+
+The core's ``Session`` keeps the steps and their numbers; the sentences come from
+the teaching file (``app/teaching.toml``), through ``catalog.teaching()``.
+"""
+
+import numpy as np
+
+from app.core import metrics
+from app.core.session import StepRefused
+from app.web.catalog import teaching
+
+
+def state(session, with_points=False):
+    """The session as JSON-ready data; the points only when asked for.
+
+    With the points come the true classes: ``truth`` holds each point's class as
+    an index into ``truth_names``, so that the page colours classes by index
+    whatever their names."""
+    data = session.data
+    centroids = session.centroids
+    last = session.steps[-1] if session.steps else None
+    last_assign = session.last_assign
+    shown = {
+        "id": session.id,
+        "dataset": data.describe(),
+        "n_samples": data.n_samples,
+        "n_features": data.n_features,
+        "view_is_space": data.view_is_space,
+        "has_images": data.image_map is not None,
+        "k": session.k,
+        "init": session.init,
+        "seed": session.seed,
+        "phase": session.phase,
+        "next_step": session.next_step,
+        "iteration": session.iteration,
+        "centroids": None if centroids is None else data.to_view(centroids).tolist(),
+        "labels": None if session.labels is None else session.labels.tolist(),
+        "inertia": None if last is None else last.inertia,
+        "changed": None if last_assign is None else last_assign.changed,
+        "converged": session.converged,
+        "events": events(session),
+        "can_back": bool(session.steps),
+        "history": [
+            {"step": step.kind, "inertia": step.inertia, "changed": step.changed}
+            for step in session.steps
+        ],
+        "trail": _trail(session),
+        "metrics": metrics.against_truth(session.labels, data.true_classes, session.k),
+    }
+    if with_points:
+        classes = data.true_classes
+        shown["points"] = data.view.tolist()
+        shown["truth"] = None if classes is None else classes[0].tolist()
+        shown["truth_names"] = None if classes is None else list(classes[1])
+    return shown
+
+
+def events(session):
+    """What the last step did, in a teacher's words."""
+    if not session.steps:
+        return []
+    words = teaching()
+    said = words["steps"]
+    step = session.steps[-1]
+    if step.kind == "init":
+        message = words["starts"][session.init]["done"].format(k=session.k, seed=session.seed)
+        shown = [{"type": "init", "message": message}]
+    elif step.kind == "assign":
+        first = sum(s.kind == "assign" for s in session.steps) == 1
+        shown = [{"type": "assign", "message": _changed_message(said, step.changed, first)}]
+        if step.final_update:
+            shown.append({"type": "final_update", "message": said["final_update"]})
+        elif step.changed == 0:
+            shown.append({"type": "converged", "message": said["converged"]})
+    else:
+        shown = [{"type": "update", "message": said["update"].format(shift=step.shift)}]
+        shown += [{
+            "type": "empty_cluster", "cluster": cluster, "point": point,
+            "message": said["empty_cluster"].format(cluster=cluster, point=point),
+        } for cluster, point in step.relocations]
+        shown += [_emptied_event(said, *emptied, relocated=bool(step.relocations))
+                  for emptied in step.emptied]
+        if session.converged:
+            shown.append({"type": "converged", "message": said["converged_update"]})
+    if step.stopped:
+        shown.append({"type": "stopped", "message": said["stopped"]})
+    return shown
+
+
+def ahead(session, shown):
+    """What the next step would change in ``shown`` (``session``'s state), without
+    taking it: the fields whose values it would change. None when nothing can be
+    told ahead: converged, or a manual start waiting for the student's centroids.
+
+    A page that has this can draw a step the moment it is clicked, while the server
+    takes it: the same engine gives the same answer."""
+    if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
+        return None
+    after = session.copy()
+    after.step()
+    return {key: value for key, value in state(after).items() if shown.get(key) != value}
+
+
+def full_centroids(session):
+    """Centroids in every dimension of the clustering space, images where the data are images."""
+    centroids = session.centroids
+    if centroids is None:
+        raise StepRefused("there are no centroids yet: Init first")
+    data = session.data
+    sizes = None
+    if session.labels is not None:
+        sizes = np.bincount(session.labels, minlength=session.k).tolist()
+    images = data.images(centroids)
+    return {
+        "id": session.id,
+        "phase": session.phase,
+        "iteration": session.iteration,
+        "dimensions": data.n_features,
+        "centroids": data.to_data(centroids).tolist(),
+        "sizes": sizes,
+        "image_shape": None if images is None else list(images.shape[1:]),
+        "images": None if images is None else np.round(images, 1).tolist(),
+    }
+
+
+def _trail(session):
+    """The centroids after every step that moved them, in view coordinates."""
+    moved = [step.centroids for step in session.steps if step.centroids is not None]
+    if not moved:
+        return []
+    # One conversion for the whole trail: a long run has dozens of steps.
+    return session.data.to_view(np.concatenate(moved)).reshape(len(moved), session.k, -1).tolist()
+
+
+def _emptied_event(said, cluster, largest, size, relocated):
+    """A cluster an update left with no point: where scikit-learn puts its centroid."""
+    why = said["emptied_why_relocated" if relocated else "emptied_why_still"]
+    where = said["emptied_where_before" if cluster < largest else "emptied_where_after"]
+    where = where.format(largest=largest, size=size)
+    return {
+        "type": "empty_cluster", "cluster": cluster, "point": None, "largest": largest,
+        "message": said["emptied"].format(cluster=cluster, why=why, where=where),
+    }
+
+
+def _changed_message(said, changed, first):
+    if first:
+        return said["assign_first"].format(changed=changed)
+    if changed == 0:
+        return said["assign_none"]
+    if changed == 1:
+        return said["assign_one"]
+    return said["assign_many"].format(changed=changed)
