@@ -62,7 +62,7 @@ def _libraries(package=HERE / "app"):
     return sorted(name for name in names if name.split(".")[0] != "app")
 
 
-def _preload_libraries():
+def on_starting(arbiter):
     """Import in the master what takes a worker seconds to import (numpy, scikit-learn...):
     every worker forked from it, after a reload too, has them at once. An upgrade of
     these libraries therefore takes a restart, not a reload."""
@@ -144,7 +144,5 @@ def post_worker_init(worker):
         try:
             os.write(worker.handover_fd, b".")
         except OSError:
-            pass  # the handover gave up waiting: nothing to tell  # the handover gave up waiting: nothing to tell
+            pass  # the handover gave up waiting: nothing to tell
 
-
-_preload_libraries()

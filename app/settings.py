@@ -152,6 +152,11 @@ SETTINGS = (
     Setting("KMEANS_TRUSTED_PROXIES", count, 0,
             "proxies in front whose `X-Forwarded-For` is believed (1 behind compose's nginx)"),
     Setting("KMEANS_FRAME_ANCESTORS", text, "*", "origins allowed to frame the stepper"),
+    # --- threads ---
+    Setting("OMP_WAIT_POLICY", text, "passive",
+            "how scikit-learn's OpenMP threads wait between kernel calls: asleep, since "
+            "spinning threads took the cores a busy machine needed (a step took ten times "
+            "longer)", shown="`passive` (set by the app unless already set)"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
