@@ -92,7 +92,8 @@ def measure(name, config, redis_url, students, reloads, workers, logs):
     server = Gunicorn(logs / f"{name}.log", env, port=port, command=[
         sys.executable, "-m", "gunicorn", "--config", str(config), "--bind", f"127.0.0.1:{port}",
         "app:create_app()"])
-    with server:
+    try:
+        server.start(seconds=300)  # four workers importing scikit-learn on a busy machine
         wait_until(lambda: len(server.workers()) == workers, f"{workers} workers", seconds=120)
         with Class(server.port, students) as school:
             time.sleep(3)  # every student under way
@@ -108,6 +109,8 @@ def measure(name, config, redis_url, students, reloads, workers, logs):
                            and not old & set(server.workers()), "the new workers", seconds=180)
                 time.sleep(3)
                 through += school.between(start, time.monotonic())
+    finally:
+        server.stop()
     return steady, through
 
 

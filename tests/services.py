@@ -110,14 +110,14 @@ class Gunicorn:
         self.cwd, self.user, self.group = cwd, user, group
         self.process = None
 
-    def start(self, ready_path="/readyz"):
+    def start(self, ready_path="/readyz", seconds=START_SECONDS):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, user=self.user, group=self.group,
                 # Dropping to a user drops root's supplementary groups too.
                 extra_groups=None if self.user is None else [])
-        wait_until(lambda: self.answers(ready_path), f"gunicorn on port {self.port}",
+        wait_until(lambda: self.answers(ready_path), f"gunicorn on port {self.port}", seconds,
                    alive=lambda: self.process.poll() is None)
         return self
 
