@@ -8,8 +8,9 @@ own memory, so without it there is one worker.
 
 A reload (``kill -HUP`` of the master, ``systemctl reload``) runs the new code
 without a pause: the master has the libraries the app imports already imported
-(not the app itself), so a new worker starts in a fraction of a second; and the
-old workers go on serving until every new one has started (``on_reload``).
+(not the app itself), so a new worker starts in a fraction of a second, and warms
+up before it takes a request; and the old workers go on serving until every new
+one is ready (``on_reload``).
 """
 
 import ast
@@ -97,6 +98,22 @@ graceful_timeout = 30
 # --- A reload without a pause --------------------------------------------------------
 
 
+def _warm_up(worker):
+    """A session created, stepped and deleted through the app before the worker takes a
+    request: its first student then waits for nothing a worker does once (the default
+    data set built, the connections to Redis opened, scikit-learn's first call)."""
+    client = worker.wsgi.test_client()
+    try:
+        created = client.post("/api/sessions", json={"dataset": "blobs", "k": 3})
+        if created.status_code == 201:
+            session = f"/api/sessions/{created.get_json()['id']}"
+            client.post(f"{session}/step")
+            client.post(f"{session}/step")
+            client.delete(session)
+    except Exception as error:  # a warm-up never keeps a worker from serving
+        worker.log.warning("warm-up failed: %r", error)
+
+
 # This file is read again on every reload: what a handover needs is kept on the arbiter.
 
 
@@ -140,6 +157,8 @@ def pre_fork(arbiter, worker):
 
 
 def post_worker_init(worker):
+    """Warm up, then tell the handover (if any) that this worker is ready."""
+    _warm_up(worker)
     if worker.handover_fd is not None:
         try:
             os.write(worker.handover_fd, b".")
