@@ -3,16 +3,11 @@
 import os
 from urllib.parse import urlsplit
 
-# scikit-learn's k-means kernel runs on OpenMP threads, whose idle threads spin by
-# default: on a busy machine a spinning thread takes the core that the thread it
-# waits for needs, and a step took ten times longer. Waiting asleep costs
-# microseconds. libgomp reads this once it loads, so before scikit-learn is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+from app import settings  # first: it sets OMP_WAIT_POLICY before scikit-learn loads
 
 from flask import Flask  # noqa: E402
 
-from app import settings  # noqa: E402
-from app.core import datasets  # noqa: E402  (after OMP_WAIT_POLICY: it imports scikit-learn)
+from app.core import datasets  # noqa: E402  (after settings: it imports scikit-learn)
 
 
 def create_app(test_config=None):

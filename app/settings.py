@@ -160,6 +160,13 @@ SETTINGS = (
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
+# scikit-learn's k-means kernel runs on OpenMP threads, whose idle threads spin by
+# default: on a busy machine a spinning thread takes the core that the thread it
+# waits for needs, and a step took ten times longer. Waiting asleep costs
+# microseconds. libgomp reads this once it loads, so before scikit-learn is imported:
+# here, which the app and gunicorn's master (which imports scikit-learn) read first.
+os.environ.setdefault("OMP_WAIT_POLICY", BY_NAME["OMP_WAIT_POLICY"].default)
+
 
 def read(environ=os.environ, names=None):
     """{config key: value} for the settings ``names`` (all by default), read strictly."""
