@@ -102,9 +102,9 @@ def _warm_up(worker):
     """A session created, stepped and deleted through the app before the worker takes a
     request: its first student then waits for nothing a worker does once (the default
     data set built, the connections to Redis opened, scikit-learn's first call)."""
-    # From an address of its own: no student's rate limit counts it.
-    client = worker.wsgi.test_client(environ_base={"REMOTE_ADDR": "warm-up"})
     try:
+        client = worker.wsgi.test_client()
+        client.environ_base["REMOTE_ADDR"] = "warm-up"  # no student's rate limit counts it
         created = client.post("/api/sessions", json={"dataset": "blobs", "k": 3})
         if created.status_code == 201:
             session = f"/api/sessions/{created.get_json()['id']}"
