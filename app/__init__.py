@@ -1,71 +1,35 @@
 """K-Means Stepper: Lloyd's algorithm, one step at a time, in the browser."""
 
 import os
+from urllib.parse import urlsplit
 
-# scikit-learn's k-means kernel runs on OpenMP threads, whose idle threads spin by
-# default: on a busy machine a spinning thread takes the core that the thread it
-# waits for needs, and a step took ten times longer. Waiting asleep costs
-# microseconds. libgomp reads this once it loads, so before scikit-learn is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+from app import settings  # first: it sets OMP_WAIT_POLICY before scikit-learn loads
 
 from flask import Flask  # noqa: E402
 
-from app.core import datasets  # noqa: E402  (after OMP_WAIT_POLICY: it imports scikit-learn)
-
-DEFAULTS = {
-    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes in one request body
-    "MAX_POINTS": 20000,  # points in a data set
-    "MAX_K": 50,  # clusters
-    "DEFAULT_MAX_ITER": 300,  # updates one Run takes at most, unless told
-    "MAX_ITER": 1000,  # the most a client may ask one Run for
-    "MAX_COMPUTE_SECONDS": 10.0,  # time one request may compute
-    "MAX_SESSIONS": 10000,  # live sessions in the in-memory store
-    "SESSION_IDLE_SECONDS": 6 * 3600,  # a session unused this long is forgotten
-    "RATE_LIMITS_ENABLED": True,
-    "SESSION_CREATE_LIMIT": "600 per minute",  # per client address: a class shares one
-    "STEP_LIMIT": "25 per second",  # per session, all step endpoints together
-    "ANALYSIS_LIMIT": "120 per minute",  # elbow and restarts, per client address
-    "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
-    "FRAME_ANCESTORS": "*",  # origins that may frame the stepper
-    "MAX_SPEED": 12,  # steps a second a Run may go at
-    "DATASET_CACHE_BYTES": datasets.DEFAULT_CACHE_BYTES,  # generated data sets kept built
-    "CACHE_DIR": None,  # where prepared MNIST is kept; None: $XDG_CACHE_HOME/kmeans-stepper
-}
+from app.core import datasets  # noqa: E402  (after settings: it imports scikit-learn)
 
 
 def create_app(test_config=None):
-    """Build the app: defaults, then ``KMEANS_*`` environment variables, then ``test_config``."""
+    """Build the app: the settings from the environment (``app.settings``), then
+    ``test_config``. With ``REDIS_URL``, Redis must answer now: ``StartError`` if not."""
     app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
                 template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"))
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("KMEANS")
+    app.config.from_mapping(settings.read())
+    for name in settings.unknown():
+        app.logger.warning("%s is no setting of K-Means Stepper and does nothing "
+                           "(README, Settings)", name)
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    datasets.configure(cache_bytes=app.config["DATASET_CACHE_BYTES"],
+    datasets.configure(cache_bytes=app.config["DATASET_CACHE_BYTES"] or datasets.DEFAULT_CACHE_BYTES,
                        cache_dir=app.config["CACHE_DIR"])
 
     from app.web import errors, health
     from app.web.json_provider import OrjsonProvider
-    from app.stores.memory import MemoryStore
 
     app.json = OrjsonProvider(app)
-
-    # REDIS_URL is the name hosting platforms and compose files use, hence no prefix.
-    app.config.setdefault("REDIS_URL", os.environ.get("REDIS_URL") or None)
-    if app.config["REDIS_URL"]:
-        from app.stores.redis_store import RedisStore
-
-        app.extensions["session_store"] = RedisStore.from_url(
-            app.config["REDIS_URL"],
-            idle_seconds=app.config["SESSION_IDLE_SECONDS"],
-            step_seconds=app.config["MAX_COMPUTE_SECONDS"],
-        )
-    else:
-        app.extensions["session_store"] = MemoryStore(
-            max_sessions=app.config["MAX_SESSIONS"],
-            idle_seconds=app.config["SESSION_IDLE_SECONDS"],
-        )
+    app.extensions["session_store"] = _session_store(app)
     errors.register(app)
     app.register_blueprint(health.bp)
 
@@ -82,3 +46,42 @@ def create_app(test_config=None):
 
     security.init_app(app)
     return app
+
+
+def _session_store(app):
+    """In memory; or, with ``REDIS_URL``, in a Redis that answers now and keeps the
+    sessions through its restarts (said in the log, and refused if required)."""
+    config = app.config
+    if not config["REDIS_URL"]:
+        from app.stores.memory import MemoryStore
+
+        return MemoryStore(max_sessions=config["MAX_SESSIONS"],
+                           idle_seconds=config["SESSION_IDLE_SECONDS"])
+    from app.stores.base import StoreUnavailable
+    from app.stores.redis_store import RedisStore
+
+    where = f"REDIS_URL={_without_password(config['REDIS_URL'])}"
+    store = RedisStore.from_url(config["REDIS_URL"], idle_seconds=config["SESSION_IDLE_SECONDS"],
+                                step_seconds=config["MAX_COMPUTE_SECONDS"],
+                                timeout=config["REDIS_TIMEOUT_SECONDS"])
+    try:
+        durability = store.durability()
+    except StoreUnavailable as error:
+        raise settings.StartError(f"{where}: Redis cannot be reached ({error}); start it, fix "
+                                  "REDIS_URL, or unset it to keep sessions in memory") from None
+    if durability.durable:
+        app.logger.info("%s: %s", where, durability.detail)
+        return store
+    if config["REQUIRE_DURABLE_REDIS"]:
+        raise settings.StartError(f"{where}: {durability.detail}; KMEANS_REQUIRE_DURABLE_REDIS "
+                                  "is true, so the app does not start")
+    app.logger.warning("%s: %s", where, durability.detail)
+    return store
+
+
+def _without_password(url):
+    """The URL as a log may show it."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()

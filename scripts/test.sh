@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need (Debian's Chromium, redis-server, Docker engine and
-# debootstrap when missing, the Python packages), then run every test. Extra
-# arguments go to pytest. The container tests start dockerd when it is not running,
-# and stop it after.
+# debootstrap when missing, the Python packages in a virtual environment, .venv:
+# see venv.sh), then run every test. Extra arguments go to pytest. The container
+# tests start dockerd when it is not running, and stop it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +19,5 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
-exec python3 -m pytest "$@"
+source scripts/venv.sh requirements-test.txt
+exec python -m pytest "$@"

@@ -7,6 +7,7 @@ stopped by whoever started it (the ``with`` blocks and fixtures of the tests).
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -48,19 +49,24 @@ def stop(process, seconds=20):
 
 
 class RedisServer:
-    """A redis-server on loopback with an append-only file, so a restart keeps its data."""
+    """A redis-server on loopback with an append-only file, so a restart keeps its data
+    (or as ``config``, a configuration file, and ``options`` say)."""
 
-    def __init__(self, directory):
+    DURABLE = ("--appendonly", "yes", "--save", "")
+
+    def __init__(self, directory, options=DURABLE, config=None):
         self.directory = Path(directory)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options, self.config = tuple(options), config
         self.process = None
 
     def start(self):
         self.directory.mkdir(parents=True, exist_ok=True)
+        config = [] if self.config is None else [str(self.config)]
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.directory), "--appendonly", "yes", "--save", "",
+            ["redis-server", *config, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.directory), *self.options,
              "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_until(self.answers, "redis-server", alive=lambda: self.process.poll() is None)
@@ -68,6 +74,13 @@ class RedisServer:
 
     def stop(self):
         stop(self.process)
+
+    def freeze(self):
+        """Hang it (SIGSTOP): connections open, nothing answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def answers(self):
         try:
@@ -97,19 +110,40 @@ class Gunicorn:
         self.cwd, self.user, self.group = cwd, user, group
         self.process = None
 
-    def start(self, ready_path="/readyz"):
+    def start(self, ready_path="/readyz", seconds=START_SECONDS):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, user=self.user, group=self.group,
                 # Dropping to a user drops root's supplementary groups too.
                 extra_groups=None if self.user is None else [])
-        wait_until(lambda: self.answers(ready_path), f"gunicorn on port {self.port}",
+        wait_until(lambda: self.answers(ready_path), f"gunicorn on port {self.port}", seconds,
                    alive=lambda: self.process.poll() is None)
         return self
 
     def stop(self):
         stop(self.process)
+
+    def fails_to_start(self, seconds=START_SECONDS):
+        """Run it expecting it to stop by itself: its exit status (it is stopped if not)."""
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            return self.process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def reload(self):
+        """What a redeploy does: HUP to the master."""
+        os.kill(self.process.pid, signal.SIGHUP)
+
+    def workers(self):
+        """The pids of its workers, as the log says them booted and not yet exited."""
+        booted = re.findall(r"Booting worker with pid: (\d+)", self.log())
+        exited = set(re.findall(r"Worker exiting \(pid: (\d+)\)", self.log()))
+        return [int(pid) for pid in booted if pid not in exited]
 
     def answers(self, path):
         try:

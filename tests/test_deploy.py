@@ -1,15 +1,18 @@
 """A class's deployment, for real: gunicorn servers of several workers sharing one
 redis-server, all on loopback, started here and stopped after."""
 
+import http.client
 import json
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
 from app import create_app
-from services import REPO, Gunicorn, RedisServer, request, server_env, wait_until
+from services import (REPO, Gunicorn, RedisServer, free_port, request, server_env,
+                      wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +185,188 @@ def test_gunicorn_takes_its_port_and_workers_from_the_environment():
                     GUNICORN_THREADS="2") == ["0.0.0.0:9001", 5, 2]
     assert settings(REDIS_URL="redis://r")[1] == 2
     assert "WEB_CONCURRENCY=3 needs REDIS_URL" in settings(WEB_CONCURRENCY="3")
+
+
+# --- Running a class without surprises -------------------------------------------------
+
+MOUSE = {"dataset": "mouse", "k": 3}
+
+
+def step(port, session_id, name="step", version=None, timeout=30):
+    """One step over HTTP, from ``version`` if given: (status, answer, ETag)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        connection.request("POST", f"/api/sessions/{session_id}/{name}", body="{}",
+                           headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read()), response.getheader("ETag")
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def redis_and_server(tmp_path):
+    """One gunicorn of two workers on its own durable redis-server."""
+    redis_server = RedisServer(tmp_path / "redis").start()
+    server = Gunicorn(tmp_path / "gunicorn.log", server_env(redis_server.url))
+    try:
+        server.start()
+        yield redis_server, server
+    finally:
+        server.stop()
+        redis_server.thaw()
+        redis_server.stop()
+
+
+def test_a_reload_under_load_fails_no_request_and_runs_new_workers(redis_and_server):
+    _, server = redis_and_server
+    wait_until(lambda: len(server.workers()) == 2, "two workers")
+    old = set(server.workers())
+    ids = [request(server.port, "POST", "/api/sessions", MOUSE)[1]["id"] for _ in range(8)]
+    failures, waits, stop = [], [], threading.Event()
+
+    def student(session_id):
+        while not stop.is_set():
+            for name in ("step", "back"):
+                started = time.monotonic()
+                status, answer, _ = step(server.port, session_id, name)
+                waits.append(time.monotonic() - started)
+                if status != 200:
+                    failures.append((status, answer))
+
+    students = [threading.Thread(target=student, args=(i,)) for i in ids]
+    for thread in students:
+        thread.start()
+    try:
+        wait_until(lambda: len(waits) > 20, "the students' first steps")
+        server.reload()
+        # Generous: the old workers finish their requests and exit on a loaded machine.
+        wait_until(lambda: len(server.workers()) == 2 and not old & set(server.workers()),
+                   "the new workers, alone", seconds=180)
+        done = len(waits)
+        wait_until(lambda: len(waits) > done + 20, "steps on the new workers")
+    finally:
+        stop.set()
+        for thread in students:
+            thread.join()
+    print(f"longest wait through a reload: {max(waits):.2f} s over {len(waits)} steps "
+          "(bench/bench_reload.py measures it)")
+    assert failures == []
+    assert server.process.poll() is None
+
+
+def test_a_frozen_redis_gives_503s_at_once_and_the_server_is_not_ready(redis_and_server):
+    redis_server, server = redis_and_server
+    session_id = request(server.port, "POST", "/api/sessions", MOUSE)[1]["id"]
+    assert step(server.port, session_id, version=1)[0] == 200
+    redis_server.freeze()
+    started = time.monotonic()
+    status, answer, _ = step(server.port, session_id, version=2)
+    waited = time.monotonic() - started
+    assert (status, answer) == (503, {"error": "the session store (Redis) cannot be reached; "
+                                               "try again in a moment", "status": 503})
+    started = time.monotonic()
+    assert request(server.port, "GET", "/readyz") == (503, {
+        "error": "not ready: the session store (Redis) cannot be reached", "status": 503})
+    waited = max(waited, time.monotonic() - started)
+    # Redis is asked once, for at most KMEANS_REDIS_TIMEOUT_SECONDS (0.5 s); before, each
+    # request waited three times 5 s. The bound leaves room for a loaded machine.
+    assert waited < 4, f"a frozen Redis held a request {waited:.1f} s"
+    assert request(server.port, "GET", "/healthz")[0] == 200
+    redis_server.thaw()
+    wait_until(lambda: server.answers("/readyz"), "the server ready again")
+    # Redis may have saved the step it was sent before it froze (its answer lost):
+    # sent again from the same version, the step is taken once either way.
+    status, answer, etag = step(server.port, session_id, version=2)
+    assert (status, answer["phase"], etag) == (200, "assigned", '"3"')
+
+
+def test_a_redis_without_persistence_is_said_at_start_and_refused_if_required(tmp_path):
+    with RedisServer(tmp_path / "redis", options=("--appendonly", "no", "--save", "")) as bare:
+        server = Gunicorn(tmp_path / "warned.log", server_env(bare.url))
+        with server:
+            ready = request(server.port, "GET", "/readyz")
+        detail = ("Redis has appendonly no and no snapshots (save ''): a restart of Redis "
+                  "loses every session; set appendonly yes (deploy/redis-kmeans.conf)")
+        assert ready == (200, {"status": "ready", "durable": False, "sessions": detail})
+        assert f"WARNING in __init__: REDIS_URL={bare.url}: {detail}" in server.log()
+
+        refusing = Gunicorn(tmp_path / "refused.log",
+                            server_env(bare.url, KMEANS_REQUIRE_DURABLE_REDIS="yes"))
+        assert refusing.fails_to_start() not in (None, 0)
+        assert (f"StartError: REDIS_URL={bare.url}: {detail}; KMEANS_REQUIRE_DURABLE_REDIS is "
+                "true, so the app does not start") in refusing.log()
+
+
+def test_the_shipped_redis_configuration_keeps_sessions_through_a_restart(tmp_path):
+    with RedisServer(tmp_path / "redis", options=(),
+                     config=REPO / "deploy" / "redis-kmeans.conf") as durable:
+        app = create_app({"TESTING": True, "REDIS_URL": durable.url,
+                          "REQUIRE_DURABLE_REDIS": True})
+        assert app.test_client().get("/readyz").get_json()["durable"] is True
+
+
+def test_a_wrong_redis_url_stops_the_start_with_a_clear_message(tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    server = Gunicorn(tmp_path / "gunicorn.log", server_env(url))
+    assert server.fails_to_start() not in (None, 0)
+    assert (f"StartError: REDIS_URL={url}: Redis cannot be reached (Error 111 connecting to "
+            f"127.0.0.1:{url.split(':')[2].split('/')[0]}. Connection refused.); start it, fix "
+            "REDIS_URL, or unset it to keep sessions in memory") in server.log()
+
+
+def test_an_unreadable_setting_stops_gunicorn_naming_it(tmp_path):
+    server = Gunicorn(tmp_path / "gunicorn.log", server_env(KMEANS_RATE_LIMITS_ENABLED="False!"))
+    assert server.fails_to_start() not in (None, 0)
+    assert "KMEANS_RATE_LIMITS_ENABLED='False!' is not a boolean" in server.log()
+
+
+def test_a_step_sent_again_with_its_version_is_taken_once_and_a_stale_one_is_refused(
+        two_servers):
+    first, second = (server.port for server in two_servers)
+    status, created = request(first, "POST", "/api/sessions", MOUSE)
+    session_id = created["id"]
+    status, stepped, etag = step(first, session_id, version=1)
+    assert (status, etag, stepped["phase"]) == (200, '"2"', "initialized")
+    # Its answer lost, the page sends it again, here to the other server.
+    assert step(second, session_id, version=1) == (200, stepped, '"2"')
+    assert step(first, session_id, version=1) == (200, stepped, '"2"')
+    history = request(second, "GET", f"/api/sessions/{session_id}")[1]["history"]
+    assert [entry["step"] for entry in history] == ["init"]
+
+    # Another tab steps on; this tab's next click, from version 2, is refused.
+    assert step(second, session_id, "assign", version=2)[0] == 200
+    status, refused, etag = step(first, session_id, "assign", version=2)
+    assert (status, etag) == (200, '"3"')  # the same request again: the same answer
+    status, refused, etag = step(first, session_id, "update", version=2)
+    assert (status, etag, refused["state"]["phase"]) == (412, '"3"', "assigned")
+    assert refused["error"].startswith("this run moved on elsewhere (another tab or window?)")
+    assert step(first, session_id, "update", version=3)[1]["phase"] == "updated"
+
+
+def test_gunicorn_binds_to_host_and_reads_its_settings_strictly():
+    def settings(**env):
+        code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['bind'])"
+        result = subprocess.run([sys.executable, "-c", code], cwd=REPO,
+                                env={"PATH": "/usr/bin:/bin", **env}, capture_output=True,
+                                text=True)
+        return result.stdout.strip() if result.returncode == 0 else result.stderr
+
+    assert settings() == "0.0.0.0:8000"
+    assert settings(HOST="127.0.0.1", PORT="9001") == "127.0.0.1:9001"
+    assert settings(HOST="::1") == "[::1]:8000"
+    assert "PORT='eighty' is not a whole number" in settings(PORT="eighty")
+
+
+@pytest.mark.parametrize("if_match", ['"two"', '"1", "2"', 'W/"1"', '"' + "9" * 19 + '"'])
+def test_an_if_match_that_names_no_version_is_a_clear_400(if_match):
+    client = OneProcess().client
+    session_id = client.post("/api/sessions", json=MOUSE).get_json()["id"]
+    reply = client.post(f"/api/sessions/{session_id}/step", json={},
+                        headers={"If-Match": if_match})
+    assert reply.status_code == 400
+    assert reply.get_json()["error"].startswith('If-Match should be one ETag of this session')
+    assert client.get(f"/api/sessions/{session_id}").get_json()["phase"] == "new"

@@ -16,7 +16,15 @@ from app.stores.redis_store import RedisStore
 from app.core.session import Session, Step, StepRefused
 from app.stores.base import StepLimit, TooManySteps, UnknownSession
 from app.web import presentation
-from services import free_port
+from services import RedisServer
+
+
+@pytest.fixture
+def app_without_redis(tmp_path):
+    """An app started on a Redis that has gone away since."""
+    with RedisServer(tmp_path / "redis") as gone:
+        app = create_app({"TESTING": True, "REDIS_URL": gone.url})
+    return app
 
 
 @pytest.fixture
@@ -310,9 +318,9 @@ def test_the_api_answers_the_same_with_sessions_in_redis_as_in_memory(redis_serv
     assert client.keys("kmeans:session:*")
 
 
-def test_when_redis_cannot_be_reached_every_store_error_is_a_503_in_the_json_shape():
-    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
-    api = app.test_client()
+def test_when_redis_cannot_be_reached_every_store_error_is_a_503_in_the_json_shape(
+        app_without_redis):
+    api = app_without_redis.test_client()
     message = "the session store (Redis) cannot be reached; try again in a moment"
     for method, path, body in [("POST", "/api/sessions", {"dataset": "blobs", "k": 3}),
                                ("POST", "/api/sessions/abc/step", {}),
@@ -325,9 +333,9 @@ def test_when_redis_cannot_be_reached_every_store_error_is_a_503_in_the_json_sha
     assert api.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_with_redis_away_the_rate_limits_let_requests_through_and_say_so_in_one_line(caplog):
-    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
-    api = app.test_client()
+def test_with_redis_away_the_rate_limits_let_requests_through_and_say_so_in_one_line(
+        app_without_redis, caplog):
+    api = app_without_redis.test_client()
     for _ in range(3):  # let through by the limit per address, then refused by the store
         assert api.post("/api/sessions", json={"dataset": "blobs", "k": 3}).status_code == 503
     warnings = [record for record in caplog.records if record.name == "flask-limiter"]
@@ -355,4 +363,7 @@ def test_a_step_that_keeps_losing_the_race_past_its_wait_is_a_503_in_the_json_sh
 def test_the_probes_answer_with_sessions_in_memory():
     api = create_app({"TESTING": True}).test_client()
     assert api.get("/healthz").get_json() == {"status": "ok"}
-    assert api.get("/readyz").get_json() == {"status": "ready"}
+    assert api.get("/readyz").get_json() == {
+        "status": "ready", "durable": False,
+        "sessions": "sessions are kept in this process's memory: a restart of the app loses "
+                    "them (set REDIS_URL to keep them in Redis)"}

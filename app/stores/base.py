@@ -6,7 +6,14 @@
   racing on one session never lose, duplicate or interleave a step. With a
   ``StepLimit``, the step is counted, and refused past the limit. Answers the
   changed session; ``UnknownSession`` when there is none.
-- ``delete(id)``, and ``ping()``: whether the store answers.
+- ``read(id)`` and ``apply(id, action, limit, seen)`` do as ``get`` and
+  ``change`` but answer the session with its version (``Versioned``): 1 when
+  put, one more with every step saved. Given what the client ``seen`` (the
+  version it stepped from and its request), a step asked again after its answer
+  was lost answers the version it made, without a second step; a step from a
+  version that is gone raises ``StaleVersion`` with the session as it stands.
+- ``delete(id)``, ``ping()``: whether the store answers, and ``durability()``:
+  whether its sessions outlive a restart (``Durability``).
 
 A session kept is never changed in place (steps change a copy), so what ``get``
 gave stays whole however the session goes on.
@@ -24,6 +31,45 @@ class StepLimit:
 
     amount: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A session as stored: its version, and the mark of the step that made it."""
+
+    version: int
+    session: object
+    mark: str = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a client saw when it asked for a step: the session's version, and a
+    fingerprint of its request (the same bytes sent again give the same one)."""
+
+    version: int
+    request: str
+
+    @property
+    def mark(self):
+        """Kept with the version this step makes: a request sent again is known by it."""
+        return f"{self.version}:{self.request}"
+
+
+@dataclass(frozen=True)
+class Durability:
+    """Whether sessions outlive a restart of the store (None: it cannot tell), and why."""
+
+    durable: object
+    detail: str
+
+
+def replayed_or_stale(seen, current):
+    """``current`` if it is what the step ``seen`` made (the request sent again);
+    ``StaleVersion`` if the session moved on without it."""
+    if current.mark == seen.mark:
+        return current
+    raise StaleVersion(seen.version, current)
 
 
 class StoreError(Exception):
@@ -56,3 +102,13 @@ class SessionBusy(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (Redis down, or not answering in time)."""
+
+
+class StaleVersion(StoreError):
+    """A step asked from a version the session has left; ``current`` is where it stands."""
+
+    def __init__(self, seen_version, current):
+        super().__init__(f"the step was asked from version {seen_version}, the session is at "
+                         f"version {current.version}")
+        self.seen_version = seen_version
+        self.current = current

@@ -10,7 +10,11 @@ import threading
 import time
 from collections import OrderedDict
 
-from app.stores.base import TooManySteps, UnknownSession
+from app.stores.base import (Durability, TooManySteps, UnknownSession, Versioned,
+                             replayed_or_stale)
+
+DURABILITY = Durability(False, "sessions are kept in this process's memory: a restart of the "
+                               "app loses them (set REDIS_URL to keep them in Redis)")
 
 
 class MemoryStore:
@@ -20,13 +24,18 @@ class MemoryStore:
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds
         self._clock = clock
-        self._sessions = OrderedDict()  # id -> (session, last used), least recent first
+        self._sessions = OrderedDict()  # id -> (Versioned, last used), least recent first
         self._guard = threading.Lock()
         self._locks = {}
         self._windows = {}  # id -> (end of its step-limit window, steps counted in it)
 
     def get(self, session_id):
         """The session, or None if there is none (or it expired)."""
+        found = self.read(session_id)
+        return None if found is None else found.session
+
+    def read(self, session_id):
+        """The session with its version, or None."""
         with self._guard:
             self._expire()
             entry = self._sessions.get(session_id)
@@ -38,7 +47,7 @@ class MemoryStore:
 
     def put(self, session):
         with self._guard:
-            self._sessions[session.id] = (session, self._clock())
+            self._sessions[session.id] = (Versioned(1, session), self._clock())
             self._sessions.move_to_end(session.id)
             self._expire()
             while len(self._sessions) > self.max_sessions:
@@ -58,17 +67,25 @@ class MemoryStore:
 
     def change(self, session_id, action, limit=None):
         """Take one step on the session: ``action`` on a copy, which takes its place."""
+        return self.apply(session_id, action, limit).session
+
+    def apply(self, session_id, action, limit=None, seen=None):
+        """``change``, answering the session with its new version; from the version
+        ``seen``, if given (see ``base``)."""
         with self._guard:
             if limit is not None and session_id in self._sessions:
                 self._count_step(session_id, limit)
             lock = self._locks.setdefault(session_id, threading.Lock())
         try:
             with lock:
-                session = self.get(session_id)
-                if session is None:
+                current = self.read(session_id)
+                if current is None:
                     raise UnknownSession(session_id)
-                changed = session.copy()
+                if seen is not None and seen.version != current.version:
+                    return replayed_or_stale(seen, current)
+                changed = current.session.copy()
                 action(changed)
+                changed = Versioned(current.version + 1, changed, seen and seen.mark)
                 with self._guard:
                     if session_id in self._sessions:  # not deleted meanwhile
                         self._sessions[session_id] = (changed, self._clock())
@@ -81,6 +98,9 @@ class MemoryStore:
     def ping(self):
         """The store answers (always, in memory)."""
         return True
+
+    def durability(self):
+        return DURABILITY
 
     def _count_step(self, session_id, limit):
         now = self._clock()

@@ -18,6 +18,13 @@ saved in one round trip to Redis. Only if it was stale (the script then says
 so) does it cost another. A step that the session kept here refuses (a 409) is
 refused only once the stored session is read and refuses it too; one past the
 limit is refused here, without a round trip, until its window ends.
+
+A step asked from the version a client saw (``seen``) is saved with its mark
+(``m``): sent again after its answer was lost, it finds its mark on the version
+it made and answers that, taking no second step.
+
+Every call waits at most ``timeout`` seconds for Redis: a Redis that hangs
+gives a 503 at once rather than a class of frozen pages.
 """
 
 import functools
@@ -30,7 +37,8 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
+from app.stores.base import (Durability, SessionBusy, StoreUnavailable, TooManySteps,
+                             UnknownSession, Versioned, replayed_or_stale)
 from app.stores.records import from_record, to_record
 
 # KEYS: session. ARGV: record, idle ms. A new session, at version 1.
@@ -40,17 +48,19 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
 # A session is a hash; any other key by its name (none, or one left by an older
 # version of the app) is no session.
-# KEYS: session. ARGV: idle ms. {version, record}, or {false, false} when there is none.
+# KEYS: session. ARGV: idle ms. {version, record, mark}, or {false, false, false} when
+# there is none.
 LOAD = """
-if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {false, false} end
-local found = redis.call('HMGET', KEYS[1], 'v', 'r')
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {false, false, false} end
+local found = redis.call('HMGET', KEYS[1], 'v', 'r', 'm')
 if found[1] then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return found
 """
 SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
 # KEYS: session, step count. ARGV: the version the step was taken from, the new
 # record, idle ms, steps allowed in the window (0: count nothing), window ms, a
-# token of this save. Answers {SAVED}; {RACED, version, record} when another step
+# token of this save, the step's mark. Answers {SAVED}; {RACED, version, record, mark}
+# when another step
 # was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no
 # session. A save sent again because its reply was lost finds its token: saved.
 SAVE_OVER = """
@@ -64,8 +74,8 @@ if allowed > 0 then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local version = redis.call('HGET', KEYS[1], 'v')
-if version ~= ARGV[1] then return {0, version, redis.call('HGET', KEYS[1], 'r')} end
-redis.call('HSET', KEYS[1], 'v', version + 1, 'r', ARGV[2], 't', ARGV[6])
+if version ~= ARGV[1] then return {0, version, unpack(redis.call('HMGET', KEYS[1], 'r', 'm'))} end
+redis.call('HSET', KEYS[1], 'v', version + 1, 'r', ARGV[2], 't', ARGV[6], 'm', ARGV[7])
 return {1}
 """
 
@@ -94,19 +104,22 @@ class RedisStore:
         self._put = client.register_script(PUT)
         self._load = client.register_script(LOAD)
         self._save_over = client.register_script(SAVE_OVER)
-        self._kept = _Recent(kept)  # id -> (version, session), saved or read here last
+        self._kept = _Recent(kept)  # id -> Versioned, saved or read here last
         self._refused = _Recent(kept)  # id -> when its step window ends, once past its limit
 
     @classmethod
-    def from_url(cls, url, idle_seconds, step_seconds):
-        """A store on ``url`` whose steps wait at most a step's time (``step_seconds``) more."""
+    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5):
+        """A store on ``url`` whose steps wait at most a step's time (``step_seconds``) more,
+        and whose every call waits at most ``timeout`` seconds for Redis."""
         client = redis.Redis.from_url(
             url,
-            socket_timeout=5,
-            socket_connect_timeout=2,
-            # A couple of quick retries ride over a restarted Redis (the pool's old
-            # connections are dead); more would only delay the 503 when it is down.
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            # One quick retry rides over a restarted Redis (the pool's old connections
+            # are dead). A Redis that is silent is not asked again: that would only
+            # delay the 503.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1,
+                        supported_errors=(redis.ConnectionError,)),
             health_check_interval=30,
         )
         return cls(client, idle_seconds, wait_seconds=step_seconds + 5)
@@ -114,13 +127,17 @@ class RedisStore:
     @_unreachable_as_unavailable
     def put(self, session):
         self._put(keys=[self._key(session.id)], args=[to_record(session), self.idle_ms])
-        self._kept.set(session.id, (b"1", session))
+        self._kept.set(session.id, Versioned(1, session))
 
-    @_unreachable_as_unavailable
     def get(self, session_id):
         """The session, or None if there is none (or it expired); its expiry starts again."""
-        found = self._read(session_id)
-        return None if found is None else found[1]
+        found = self.read(session_id)
+        return None if found is None else found.session
+
+    @_unreachable_as_unavailable
+    def read(self, session_id):
+        """The session with its version, or None; its expiry starts again."""
+        return self._read(session_id)
 
     @_unreachable_as_unavailable
     def delete(self, session_id):
@@ -128,21 +145,29 @@ class RedisStore:
         self._kept.pop(session_id)
         return self.client.delete(self._key(session_id)) == 1
 
-    @_unreachable_as_unavailable
     def change(self, session_id, action, limit=None):
         """Take one step: ``action`` on a copy of the session, saved over the version it
         was taken from, or taken again from the one saved meanwhile."""
+        return self.apply(session_id, action, limit).session
+
+    @_unreachable_as_unavailable
+    def apply(self, session_id, action, limit=None, seen=None):
+        """``change``, answering the session with its new version; from the version
+        ``seen``, if given (see ``base``): a lost race is then no retry but stale."""
         refused_until = self._refused.get(session_id)
         if refused_until is not None and refused_until > time.monotonic():
             raise TooManySteps(refused_until - time.monotonic())
         allowed, window_ms = (0, 0) if limit is None else (limit.amount, int(limit.seconds * 1000))
-        kept = self._kept.get(session_id)
-        version, session = kept if kept is not None else self._read_or_404(session_id)
-        unchecked = kept is not None  # what is kept here may be behind the stored session
+        current = self._kept.get(session_id)
+        unchecked = current is not None  # what is kept here may be behind the stored session
+        if current is None or (seen is not None and current.version != seen.version):
+            current, unchecked = self._read_or_404(session_id), False
         deadline = time.monotonic() + self.wait_seconds
         token = secrets.token_hex(8)
         while True:
-            changed = session.copy()
+            if seen is not None and current.version != seen.version:
+                return replayed_or_stale(seen, current)
+            changed = current.session.copy()
             try:
                 action(changed)
             except Exception:
@@ -150,16 +175,19 @@ class RedisStore:
                     raise
                 unchecked = False
                 stored = self._read_or_404(session_id)
-                if stored[0] == version:
+                if stored.version == current.version:
                     raise
-                version, session = stored
+                current = stored
                 continue
+            mark = seen.mark if seen is not None else ""
             answer = self._save_over(
                 keys=[self._key(session_id), self._steps_key(session_id)],
-                args=[version, to_record(changed), self.idle_ms, allowed, window_ms, token])
+                args=[current.version, to_record(changed), self.idle_ms, allowed, window_ms,
+                      token, mark])
             if answer[0] == SAVED:
-                self._kept.set(session_id, (str(int(version) + 1).encode(), changed))
-                return changed
+                saved = Versioned(current.version + 1, changed, mark or None)
+                self._kept.set(session_id, saved)
+                return saved
             if answer[0] == PAST_LIMIT:
                 self._refused.set(session_id, time.monotonic() + answer[1] / 1000)
                 raise TooManySteps(answer[1] / 1000)
@@ -168,29 +196,51 @@ class RedisStore:
                 raise UnknownSession(session_id)
             # RACED: another step was saved first; this one goes on from it, counted once.
             allowed, unchecked = 0, False
-            version, session = answer[1], from_record(answer[2])
-            self._kept.set(session_id, (version, session))
+            current = _versioned(answer[1], from_record(answer[2]), answer[3])
+            self._kept.set(session_id, current)
             if time.monotonic() > deadline:
                 raise SessionBusy(self.wait_seconds)
 
     def ping(self):
-        """True if Redis answers."""
+        """True if Redis answers (within the timeout)."""
         try:
             return bool(self.client.ping())
         except redis.RedisError:
             return False
 
+    @_unreachable_as_unavailable
+    def durability(self):
+        """Whether the sessions would outlive a restart of Redis, from its own settings."""
+        try:
+            appendonly = self.client.config_get("appendonly").get("appendonly")
+            save = self.client.config_get("save").get("save")
+        except redis.ResponseError as error:  # CONFIG renamed away, or not allowed to us
+            return Durability(None, f"Redis does not let the app read its persistence "
+                                    f"settings ({error}): whether sessions outlive a restart "
+                                    "of Redis is unknown; check that it runs with appendonly yes")
+        if appendonly == "yes":
+            return Durability(True, "Redis writes every step to its append-only file: "
+                                    "sessions outlive a restart of Redis")
+        if save:
+            return Durability(False, f"Redis has appendonly no and only snapshots "
+                                     f"(save {save!r}): a crash of Redis loses every step "
+                                     "since its last snapshot; set appendonly yes "
+                                     "(deploy/redis-kmeans.conf)")
+        return Durability(False, "Redis has appendonly no and no snapshots (save ''): a restart "
+                                 "of Redis loses every session; set appendonly yes "
+                                 "(deploy/redis-kmeans.conf)")
+
     def _read(self, session_id):
-        """(version, session) as stored, or None; decoded only if this worker does not
-        keep that very version."""
-        version, record = self._load(keys=[self._key(session_id)], args=[self.idle_ms])
+        """The session as stored, or None; decoded only if this worker does not keep
+        that very version."""
+        version, record, mark = self._load(keys=[self._key(session_id)], args=[self.idle_ms])
         if version is None:
             self._kept.pop(session_id)
             return None
         kept = self._kept.get(session_id)
-        if kept is not None and kept[0] == version:
+        if kept is not None and kept.version == int(version):
             return kept
-        found = (version, from_record(record))
+        found = _versioned(version, from_record(record), mark)
         self._kept.set(session_id, found)
         return found
 
@@ -205,6 +255,11 @@ class RedisStore:
 
     def _steps_key(self, session_id):
         return f"{self.prefix}steps:{session_id}"
+
+
+def _versioned(version, session, mark):
+    """A session as Redis gave it: its version and mark as bytes, or None."""
+    return Versioned(int(version), session, mark.decode() if mark else None)
 
 
 class _Recent:

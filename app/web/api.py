@@ -3,9 +3,10 @@
 Requests are validated here, once; the session and engine below trust them.
 """
 
+import hashlib
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from app.core import datasets, engine
 from app.web import presentation, validation
@@ -13,7 +14,7 @@ from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
 from app.web.openapi import openapi_document
 from app.core.session import Session
-from app.stores.base import UnknownSession
+from app.stores.base import Seen, StaleVersion, UnknownSession
 from app.web.sessions import find_session, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -55,14 +56,20 @@ def create_session():
     response = jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
+    response.set_etag("1")
     return response
 
 
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
     ahead = validation.query_flag("ahead")
-    session = find_session(session_id)
-    return jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
+    found = get_store().read(session_id)
+    if found is None:
+        raise UnknownSession(session_id)
+    state = presentation.state(found.session, with_points=True)
+    response = jsonify(_with_ahead(state, found.session, ahead))
+    response.set_etag(str(found.version))
+    return response
 
 
 @bp.delete("/sessions/<session_id>")
@@ -140,10 +147,42 @@ def _apply_plain(session_id, action):
 
 def _apply(session_id, action):
     """Count the step against its session's limit and take it (``action`` on the
-    session; the store makes it one atomic change), answer the state (no points)."""
+    session; the store makes it one atomic change), answer the state (no points)
+    and, in its ETag, the version the step made.
+
+    With ``If-Match: "<version>"`` the step is taken from that version only: sent
+    again after its answer was lost, it answers the state it made; from a version
+    the session has left (another tab stepped it), a 412 with the state as it is."""
     ahead = validation.query_flag("ahead")
-    session = get_store().change(session_id, action, limit=current_app.extensions["step_limit"])
-    return jsonify(_with_ahead(presentation.state(session), session, ahead))
+    seen = _seen()
+    try:
+        found = get_store().apply(session_id, action, limit=current_app.extensions["step_limit"],
+                                  seen=seen)
+    except StaleVersion as stale:
+        found = stale.current
+        raise ApiError(412, f"this run moved on elsewhere (another tab or window?): the step "
+                            f"was asked from version {seen.version}, the run is at version "
+                            f"{found.version}; here it is as it stands",
+                       headers={"ETag": f'"{found.version}"'},
+                       fields={"state": _with_ahead(presentation.state(found.session),
+                                                    found.session, ahead)}) from None
+    response = jsonify(_with_ahead(presentation.state(found.session), found.session, ahead))
+    response.set_etag(str(found.version))
+    return response
+
+
+def _seen():
+    """The version an ``If-Match`` header names, and the request's fingerprint; None
+    without one (or with ``*``: any version)."""
+    tags = request.if_match
+    if not tags or tags.star_tag:
+        return None
+    versions = list(tags.as_set())
+    if len(versions) != 1 or not versions[0].isdigit() or len(versions[0]) > 18:
+        raise ApiError(400, f"If-Match should be one ETag of this session, e.g. \"7\", "
+                            f"not {request.headers['If-Match'][:40]!r}")
+    fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data())
+    return Seen(version=int(versions[0]), request=fingerprint.hexdigest()[:16])
 
 
 def _with_ahead(state, session, ahead):

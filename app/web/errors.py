@@ -1,4 +1,5 @@
-"""Every error leaves the server in one JSON shape: {"error": message, "status": code}.
+"""Every error leaves the server in one JSON shape: {"error": message, "status": code}
+(a 412 on a stale step adds the session's "state").
 
 The core's and the stores' exceptions become statuses here, and only here.
 """
@@ -15,15 +16,16 @@ from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, Unknown
 class ApiError(Exception):
     """A request the API refuses, with the status and a message saying why."""
 
-    def __init__(self, status, message, headers=None):
+    def __init__(self, status, message, headers=None, fields=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.fields = fields or {}
 
 
-def error_response(status, message):
-    response = jsonify(error=message, status=status)
+def error_response(status, message, **fields):
+    response = jsonify(error=message, status=status, **fields)
     response.status_code = status
     return response
 
@@ -50,7 +52,7 @@ def register(app):
 
     @app.errorhandler(ApiError)
     def api_error(error):
-        response = error_response(error.status, error.message)
+        response = error_response(error.status, error.message, **error.fields)
         response.headers.update(error.headers)
         return response
 

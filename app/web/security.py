@@ -3,8 +3,9 @@
 Rate limits and the headers every answer carries. Limits on sizes live in the
 config and are checked where the input is validated.
 
-Session creation, the elbow and restarts are limited per client address by
-flask-limiter (in memory, or in Redis when ``REDIS_URL`` is set). Its
+Session creation is limited per client address, the elbow and restarts per
+session (a class behind a school's NAT shares one address), by flask-limiter
+(in memory, or in Redis when ``REDIS_URL`` is set). Its
 ``X-RateLimit-*`` headers would cost two more round trips to its store on every
 answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
 counted per session by the session store itself, as it saves the step
@@ -40,6 +41,10 @@ def init_app(app):
 
 def _add_rate_limits(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config.get("REDIS_URL"):  # a hung Redis delays no request past the store's timeout
+        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_timeout": timeout, "socket_connect_timeout": timeout})
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     limiter = Limiter(
         get_remote_address,
@@ -58,7 +63,8 @@ def _add_rate_limits(app):
     # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
     analysis = limiter.shared_limit(
         lambda: current_app.config["ANALYSIS_LIMIT"], scope="analysis",
-        error_message="too many elbow or restart requests from this address; wait a moment")
+        key_func=lambda: request.view_args["session_id"],
+        error_message="too many elbow or restart requests on this session; wait a moment")
     for name in ANALYSIS_ENDPOINTS:
         views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter

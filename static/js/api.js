@@ -2,14 +2,28 @@
 // thrown as ApiError so the page can show the server's own words.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, answer = null, version = null) {
     super(message);
     this.status = status;
+    // A 412 (the run moved on in another tab) carries the run as it stands, and its version.
+    this.state = answer?.state ?? null;
+    this.version = version;
   }
 }
 
-async function call(method, path, body) {
-  const options = { method, headers: { Accept: 'application/json' } };
+// The version of the session each answer shows (its ETag), kept beside the answer.
+const versions = new WeakMap();
+
+/** The version of the session an answer showed, to send with the next step. */
+export const versionOf = (answer) => versions.get(answer) ?? null;
+
+// Answers that may have been lost on the way (Wi-Fi, a server restarting): a step
+// sent with its version is safe to send again, and is, after these pauses.
+const LOST = new Set([0, 502, 503, 504]);
+const RETRY_MS = [300, 1000, 2000];
+
+async function call(method, path, body, headers = {}) {
+  const options = { method, headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
@@ -21,10 +35,28 @@ async function call(method, path, body) {
     throw new ApiError('The server cannot be reached: is it still running?', 0);
   }
   const answer = await response.json().catch(() => null);
+  const version = response.headers.get('ETag');
   if (!response.ok) {
-    throw new ApiError(answer?.error ?? `The server answered ${response.status}.`, response.status);
+    throw new ApiError(answer?.error ?? `The server answered ${response.status}.`, response.status,
+      answer, version);
   }
+  if (answer && version) versions.set(answer, version);
   return answer;
+}
+
+// A step from the version the page saw: sent again, if its answer was lost, it
+// answers the state it made rather than taking a second step.
+async function step(id, name, body, version) {
+  const path = `/sessions/${encodeURIComponent(id)}/${name}?ahead=1`;
+  if (!version) return call('POST', path, body);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call('POST', path, body, { 'If-Match': version });
+    } catch (error) {
+      if (!LOST.has(error.status) || attempt >= RETRY_MS.length) throw error;
+      await new Promise((resolve) => { setTimeout(resolve, RETRY_MS[attempt]); });
+    }
+  }
 }
 
 // Sessions and steps are asked with ahead=1: each answer also says what the next
@@ -32,7 +64,7 @@ async function call(method, path, body) {
 export const api = {
   catalog: () => call('GET', '/catalog'),
   createSession: (settings) => call('POST', '/sessions?ahead=1', settings),
-  step: (id, name, body = {}) => call('POST', `/sessions/${encodeURIComponent(id)}/${name}?ahead=1`, body),
+  step: (id, name, body = {}, version = null) => step(id, name, body, version),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),
   elbow: (id, kMax) => call('GET', `/sessions/${encodeURIComponent(id)}/elbow?k_max=${kMax}`),
   restarts: (id, n, init) => call('GET', `/sessions/${encodeURIComponent(id)}/restarts?${

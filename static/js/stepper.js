@@ -6,12 +6,17 @@
 // server takes the step; its answer then replaces what was shown (the same,
 // unless someone else stepped the session meanwhile), or, if it refuses the
 // step, the page goes back to the state the server kept.
+//
+// Each step carries the version of the run it was asked from: one sent again
+// after its answer was lost is not taken twice, and one from a run that moved on
+// in another tab is refused with the run as it stands, which the page then shows.
 
-import { api } from './api.js';
+import { api, versionOf } from './api.js';
 import { placesCentroids } from './catalog.js';
 import { adoptSession, createPage, dropSession } from './state.js';
 
 const EXPIRED = 404;
+const MOVED_ON = 412;
 
 export class Stepper {
   #opening = 0; // answers to older requests than the latest are dropped
@@ -21,6 +26,8 @@ export class Stepper {
   #last = Promise.resolve(true);
 
   #queued = 0;
+
+  #version = null; // of the run as the last answer showed it
 
   /** onImages, if given, gets the centroids as images (MNIST); without it none are fetched. */
   constructor({ onChange, onImages = null }) {
@@ -64,7 +71,7 @@ export class Stepper {
       if (!page.session) await this.#createSession();
       const [endpoint, body] = request(name, page);
       const { id } = page.session;
-      const answer = api.step(id, endpoint, body); // on its way before the drawing starts
+      const answer = api.step(id, endpoint, body, this.#version); // on its way before the drawing starts
       before = page.state;
       shown = foreseen(before, name);
       if (shown) {
@@ -74,6 +81,7 @@ export class Stepper {
       }
       const state = await answer;
       if (id !== page.session?.id) return true; // the settings changed while it was on its way
+      this.#version = versionOf(state);
       // What was shown ahead, confirmed, stays the same object: nothing is drawn again.
       page.state = shown && sameState(shown, state) ? Object.assign(shown, { next: state.next }) : state;
       page.error = '';
@@ -82,6 +90,11 @@ export class Stepper {
     } catch (error) {
       if (shown && page.state === shown) page.state = before; // refused: back to what the server kept
       page.error = error.message;
+      if (error.status === MOVED_ON && error.state) {
+        page.state = error.state;
+        this.#version = error.version;
+        return !error.state.converged;
+      }
       if (error.status === EXPIRED) await this.#renew();
       return false;
     } finally {
@@ -121,7 +134,10 @@ export class Stepper {
   async #createSession() {
     const ticket = ++this.#opening;
     const created = await api.createSession(withCustomPoints(this.page.settings, this.page.custom));
-    if (ticket === this.#opening) adoptSession(this.page, created);
+    if (ticket === this.#opening) {
+      adoptSession(this.page, created);
+      this.#version = versionOf(created);
+    }
   }
 
   // The server forgot an idle session: start the same settings again.
