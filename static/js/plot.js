@@ -185,10 +185,10 @@ function centroidsTrace({ centroids, centroidColours }) {
 // data stay the same, and Plotly widens them for the plot's size now: after a
 // resize too. A refit (Reset, or the modebar's Reset axes) forgets the zoom
 // and starts a new revision, so that Plotly keeps nothing of it either.
-const views = new WeakMap(); // div -> { zoom: {x, y} | null, fits, following, refitting }
+const views = new WeakMap(); // div -> { zoom: {x, y} | null, fits, following }
 
 function viewOf(div) {
-  if (!views.has(div)) views.set(div, { zoom: null, fits: 0, following: false, refitting: false });
+  if (!views.has(div)) views.set(div, { zoom: null, fits: 0, following: false });
   return views.get(div);
 }
 
@@ -197,7 +197,7 @@ function followZoom(div) {
   if (view.following) return;
   view.following = true;
   div.on('plotly_relayout', (change) => {
-    if (view.refitting) return;
+    if ('uirevision' in change) return; // showView's own, never the student's
     const keys = Object.keys(change);
     if (keys.some((key) => /^[xy]axis\.autorange$/.test(key))) {
       queueMicrotask(() => refit(div));
@@ -211,14 +211,12 @@ function followZoom(div) {
 function showView(div) {
   const { ranges } = drawnScenes.get(div) ?? {};
   if (!ranges) return;
-  const view = viewOf(div);
-  const shown = view.zoom ?? ranges;
-  view.refitting = true;
+  const shown = viewOf(div).zoom ?? ranges;
   Plotly.relayout(div, {
     uirevision: revisionOf(div, ranges),
     'xaxis.range': [...shown.x],
     'yaxis.range': [...shown.y],
-  }).finally(() => { view.refitting = false; });
+  });
 }
 
 function revisionOf(div, ranges) {
