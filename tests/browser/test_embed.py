@@ -225,9 +225,10 @@ def test_the_origin_of_a_command_is_matched_as_csp_matches_frame_ancestors(
 def test_autoplay_runs_to_convergence_with_no_click(context, host_port, app_site):
     host = HostPage(context, host_url(host_port),
                     app_site + "/embed?dataset=mouse&k=3&init=random&seed=1&controls=&autoplay=1&speed=12")
+    # As long as a loaded machine needs: 30 s was not always enough for the whole run.
     host.page.wait_for_function(
         """() => [...document.querySelectorAll('#log code')].map((c) => JSON.parse(c.textContent))
-            .some((m) => m.type === 'kmeans:step' && m.converged)""")
+            .some((m) => m.type === 'kmeans:step' && m.converged)""", timeout=120_000)
     steps = host.messages("step")
     assert steps[0]["phase"] == "initialized" and steps[-1]["converged"]
     assert host.frame.locator("[data-action]").count() == 0
