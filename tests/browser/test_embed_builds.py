@@ -95,13 +95,14 @@ class CoursePage:
         self.errors = []
         self.page.on("pageerror", lambda error: app_site in (error.stack or "")
                      and self.errors.append(str(error)))
-        self.page.goto(f"{course_site}/{PAGES[name]}")
+        # Not "load": that waits for the frame too, and Plotly loads slowly on a busy machine.
+        self.page.goto(f"{course_site}/{PAGES[name]}", wait_until="domcontentloaded")
         frames = self.page.locator(f"iframe[src^='{app_site}/embed']")
         expect(frames).to_have_count(1)
         frames.scroll_into_view_if_needed()  # the snippet's frame loads lazily
         self.frame = frames.element_handle().content_frame()
         self.frame.wait_for_function("document.getElementById('plot')?.data?.length === 4",
-                                     timeout=60_000)
+                                     timeout=120_000)
 
     def set_column(self, width):
         """Lay the page out as a column `width` wide would, and wait for the frame to be that wide."""
