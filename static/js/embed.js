@@ -3,8 +3,9 @@
 
 import { placesCentroids } from './catalog.js';
 import { findStepperElements, showLines, showSpeed } from './controls.js';
+import { fitToFrame } from './framefit.js';
 import { bindKeys } from './keyboard.js';
-import { drawPlot, keepFitted, onPlotClick } from './plot.js';
+import { drawPlot, keepFitted, onPlotClick, refit } from './plot.js';
 import { connectToHost } from './protocol.js';
 import { RegionsLayer } from './regions.js';
 import { Runner } from './runner.js';
@@ -17,9 +18,9 @@ async function main() {
   let act = () => {}; // until the run is open
   const host = connectToHost({
     allowed: root.dataset.frameAncestors,
-    content: root,
     onCommand: (command) => act(command),
   });
+  const fit = fitToFrame(root, host.resize);
   if (root.dataset.error) {
     host.error(root.dataset.error);
     return;
@@ -34,6 +35,7 @@ async function main() {
     drawPlot(el.plot, view);
     regions.show(view.regions);
     showStatus(el, page, runner.running);
+    fit();
     if (page.error && page.error !== shownError) host.error(page.error);
     shownError = page.error;
   };
@@ -53,7 +55,10 @@ async function main() {
   const runner = new Runner({
     step: () => take('step'),
     interval: () => 1000 / speed(),
-    onChange: () => showStatus(el, stepper.page, runner.running),
+    onChange: () => {
+      showStatus(el, stepper.page, runner.running);
+      fit();
+    },
   });
 
   if (options.custom) stepper.page.custom = options.custom;
@@ -64,6 +69,7 @@ async function main() {
   act = (name) => {
     if (name === 'run') return runner.running || runner.start();
     runner.stop();
+    if (name === 'reset') refit(el.plot);
     return name === 'stop' || take(name);
   };
   wire(el, stepper, runner, act);

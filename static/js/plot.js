@@ -38,7 +38,8 @@ export function drawPlot(div, scene) {
     div.dataset.configFor = scene.name;
     config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
   }
-  return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config);
+  return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config)
+    .then(() => followZoom(div));
 }
 
 function sameScene(a, b) {
@@ -72,7 +73,8 @@ export function chartLayout(margin, fontScale) {
 }
 
 /** Refit a Plotly figure whenever its box changes size: with the window, and
- * when the lines of text above it grow or shrink. */
+ * when the lines of text above it grow or shrink. The main plot shows its data
+ * whole again, or the student's zoom, widened for its new size. */
 export function keepFitted(div) {
   let pending = false;
   new ResizeObserver(() => {
@@ -80,9 +82,18 @@ export function keepFitted(div) {
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      Plotly.Plots.resize(div);
+      if (!div.clientWidth || !div.clientHeight) return;
+      Plotly.Plots.resize(div).then(() => showView(div));
     });
   }).observe(div);
+}
+
+/** Show the plot's data whole, forgetting the student's zoom: after Reset. */
+export function refit(div) {
+  const view = viewOf(div);
+  view.zoom = null;
+  view.fits += 1;
+  if (div._fullLayout) showView(div);
 }
 
 /** Call handler(x, y), in data coordinates, for a click on the plot area. */
@@ -169,16 +180,59 @@ function centroidsTrace({ centroids, centroidColours }) {
 }
 
 // Plotly writes the student's zoom, and its widening of one axis for equal
-// scales, back into the figure's layout. While the data's ranges stay the same
-// those are kept, so stepping keeps the view; new data starts from its ranges.
+// scales (for the plot's size at the time), back into the figure's layout. So
+// the ranges given to it are always the data's, or the student's zoom while the
+// data stay the same, and Plotly widens them for the plot's size now: after a
+// resize too. A refit (Reset, or the modebar's Reset axes) forgets the zoom
+// and starts a new revision, so that Plotly keeps nothing of it either.
+const views = new WeakMap(); // div -> { zoom: {x, y} | null, fits, following }
+
+function viewOf(div) {
+  if (!views.has(div)) views.set(div, { zoom: null, fits: 0, following: false });
+  return views.get(div);
+}
+
+function followZoom(div) {
+  const view = viewOf(div);
+  if (view.following) return;
+  view.following = true;
+  div.on('plotly_relayout', (change) => {
+    if ('uirevision' in change) return; // showView's own, never the student's
+    const keys = Object.keys(change);
+    if (keys.some((key) => /^[xy]axis\.autorange$/.test(key))) {
+      queueMicrotask(() => refit(div));
+    } else if (keys.some((key) => /^[xy]axis\.range/.test(key))) {
+      view.zoom = { x: [...div.layout.xaxis.range], y: [...div.layout.yaxis.range] };
+    }
+  });
+}
+
+// The data's ranges, or the student's zoom, widened by Plotly for the plot's size now.
+function showView(div) {
+  const { ranges } = drawnScenes.get(div) ?? {};
+  if (!ranges) return;
+  const shown = viewOf(div).zoom ?? ranges;
+  Plotly.relayout(div, {
+    uirevision: revisionOf(div, ranges),
+    'xaxis.range': [...shown.x],
+    'yaxis.range': [...shown.y],
+  });
+}
+
+function revisionOf(div, ranges) {
+  return `${JSON.stringify(ranges)}#${viewOf(div).fits}`;
+}
+
 function shownRanges(div, ranges) {
-  const revision = JSON.stringify(ranges);
-  const shown = div.layout?.uirevision === revision ? div.layout : null;
+  const revision = revisionOf(div, ranges);
+  const view = viewOf(div);
+  if (div.layout?.uirevision !== revision) view.zoom = null; // new data: a new view
+  const shown = view.zoom ?? ranges;
   return {
     revision,
     equal: ranges.equal,
-    x: [...(shown?.xaxis.range ?? ranges.x)],
-    y: [...(shown?.yaxis.range ?? ranges.y)],
+    x: [...shown.x],
+    y: [...shown.y],
   };
 }
 

@@ -1,7 +1,7 @@
 // The embed's messages with the page that frames it (window.postMessage).
 //
 // To the parent: {type: 'kmeans:ready'} once the run is open, {type:
-// 'kmeans:resize', height} whenever the content's height changes, {type:
+// 'kmeans:resize', height} whenever its natural height changes (framefit.js), {type:
 // 'kmeans:step', action, phase, iteration, inertia, converged} after every step
 // and {type: 'kmeans:error', message} when something went wrong. None carries
 // the session id, so they may go to any origin: the browser only lets origins in
@@ -13,15 +13,20 @@
 export const COMMANDS = ['step', 'back', 'reset', 'run', 'stop'];
 
 /** Listen to the parent's commands and report to it; `allowed` is the frame-ancestors list. */
-export function connectToHost({ win = window, allowed, content, onCommand }) {
+export function connectToHost({ win = window, allowed, onCommand }) {
   const parent = win.parent !== win ? win.parent : null;
   const post = (message) => parent?.postMessage(message, '*');
   win.addEventListener('message', (event) => {
     const command = commandOf(event, parent, allowed, win.location.origin);
     if (command) onCommand(command);
   });
-  followHeight(content, (height) => post({ type: 'kmeans:resize', height }));
+  let reportedHeight = null;
   return {
+    resize: (height) => {
+      if (height === reportedHeight) return;
+      reportedHeight = height;
+      post({ type: 'kmeans:resize', height });
+    },
     ready: () => post({ type: 'kmeans:ready' }),
     error: (message) => post({ type: 'kmeans:error', message }),
     step: (action, state) => post({
@@ -72,14 +77,4 @@ function matches(url, source) {
   const hostOk = wildcard ? url.hostname.endsWith(`.${name}`) : url.hostname === name;
   const portOk = port === '*' || (url.port || DEFAULT_PORTS[url.protocol]) === (port ?? DEFAULT_PORTS[url.protocol]);
   return schemeOk && hostOk && portOk;
-}
-
-function followHeight(content, report) {
-  let reported = -1;
-  new ResizeObserver(() => {
-    const height = Math.ceil(content.getBoundingClientRect().height);
-    if (height === reported) return;
-    reported = height;
-    report(height);
-  }).observe(content);
 }

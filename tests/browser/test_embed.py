@@ -5,7 +5,7 @@ no cookie anywhere."""
 import functools
 import json
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
+from sites import FRAME_LAYOUT, POINTS_SPREAD, QuietHandler, other_site, outside_box
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MOUSE = "/embed?dataset=mouse&random_state=0&k=3&init=random&seed=1"
@@ -30,11 +31,6 @@ TAB_STOP = """() => {
         visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
     };
 }"""
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def serve(app_or_handler):
@@ -58,7 +54,7 @@ def host_port():
 @pytest.fixture(scope="module")
 def app_site(live_server):
     """The app as another site than the host: localhost:A against 127.0.0.1:B."""
-    return live_server.replace("127.0.0.1", "localhost")
+    return other_site(live_server)
 
 
 @pytest.fixture(scope="module")
@@ -229,9 +225,10 @@ def test_the_origin_of_a_command_is_matched_as_csp_matches_frame_ancestors(
 def test_autoplay_runs_to_convergence_with_no_click(context, host_port, app_site):
     host = HostPage(context, host_url(host_port),
                     app_site + "/embed?dataset=mouse&k=3&init=random&seed=1&controls=&autoplay=1&speed=12")
+    # As long as a loaded machine needs: 30 s was not always enough for the whole run.
     host.page.wait_for_function(
         """() => [...document.querySelectorAll('#log code')].map((c) => JSON.parse(c.textContent))
-            .some((m) => m.type === 'kmeans:step' && m.converged)""")
+            .some((m) => m.type === 'kmeans:step' && m.converged)""", timeout=120_000)
     steps = host.messages("step")
     assert steps[0]["phase"] == "initialized" and steps[-1]["converged"]
     assert host.frame.locator("[data-action]").count() == 0
@@ -355,6 +352,99 @@ def test_the_embed_fits_a_640_by_480_frame_and_a_phone_without_sideways_scrollin
     assert page.evaluate(size) == [640, 480]
     page.set_viewport_size({"width": 320, "height": 560})
     assert page.evaluate(size)[0] == 320
+
+
+def frame_of_size(host, width, height=None):
+    """The host's frame set to a size, as a course page's column and CSS would; answers its Frame."""
+    host.page.evaluate("""([width, height]) => {
+        const frame = document.getElementById('stepper');
+        frame.style.width = `${width}px`;
+        if (height) frame.style.height = `${height}px`;
+    }""", [width, height])
+    embed = host.embed_frame()
+    embed.wait_for_function("(width) => document.documentElement.clientWidth === width", arg=width)
+    return embed
+
+
+def test_kmeans_resize_reports_the_natural_height_whatever_the_box_and_a_host_following_it_fits(
+        context, host_port, app_site):
+    host = HostPage(context, host_url(host_port), app_site + MOUSE)
+    host.wait_for("ready")
+    reported = {}
+    for width, height in [(400, 240), (400, 900), (720, 300), (720, 900)]:
+        embed = frame_of_size(host, width, height)
+        embed.wait_for_function("(height) => document.documentElement.clientHeight === height",
+                                arg=height)
+        layout = embed.evaluate(FRAME_LAYOUT)
+        assert outside_box(layout) == [], layout
+        reported[width, height] = host.messages("resize")[-1]["height"]
+
+    # The natural height depends on the width only: a host that follows it never chases it.
+    assert reported[400, 240] == reported[400, 900]
+    assert reported[720, 300] == reported[720, 900]
+    assert reported[400, 240] > reported[720, 300]  # a narrow frame's plot is squarer
+    # Followed (embed-host.html sets the frame's height from it), the plot has its natural shape.
+    host.page.evaluate("document.getElementById('stepper').style.height = ''")
+    embed = frame_of_size(host, 400)
+    expect(host.frame_element).to_have_attribute("height", str(reported[400, 900]))
+    embed.wait_for_function("(height) => document.documentElement.clientHeight === height",
+                            arg=reported[400, 900])
+    layout = embed.evaluate(FRAME_LAYOUT)
+    plot = embed.locator(".plot-frame").bounding_box()
+    assert not layout["folded"] and outside_box(layout) == []
+    assert abs(plot["height"] - plot["width"]) <= 2  # square at 400 wide, as embed.css says
+
+
+def test_a_short_frame_folds_what_happened_behind_details_and_shows_it_over_the_plot(
+        context, live_server):
+    page = context.new_page()
+    page.set_viewport_size({"width": 320, "height": 240})
+    page.goto(live_server + MOUSE)
+    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
+        page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator("#happened")).to_contain_text("centroid")
+    details = page.get_by_role("button", name="Details", exact=True)
+    layout = page.evaluate(FRAME_LAYOUT)
+    assert layout["folded"] and outside_box(layout) == [], layout
+    assert page.locator("#happened").bounding_box()["height"] <= 1  # out of sight, still read out
+
+    details.click()
+    expect(details).to_have_attribute("aria-expanded", "true")
+    happened = page.locator("#happened").bounding_box()
+    assert happened["height"] > 10 and happened["y"] + happened["height"] <= 240
+    assert outside_box(page.evaluate(FRAME_LAYOUT)) == []
+    page.keyboard.press("Escape")
+    expect(details).to_have_attribute("aria-expanded", "false")
+    expect(details).to_be_focused()
+
+    page.set_viewport_size({"width": 320, "height": 560})  # room again: both lines whole
+    expect(details).to_be_hidden()
+    assert page.locator("#happened").bounding_box()["height"] > 10
+
+
+def test_a_zoom_is_kept_through_steps_and_resizes_and_reset_shows_all_the_points_again(
+        context, live_server):
+    page = context.new_page()
+    page.set_viewport_size({"width": 720, "height": 520})
+    page.goto(live_server + MOUSE)
+    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    drag = page.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(drag["x"] + drag["width"] * 0.5, drag["y"] + drag["height"] * 0.6, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"(() => {{ const s = ({POINTS_SPREAD})(); return s.covers > 1; }})()")
+    with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
+        page.get_by_role("button", name="Step", exact=True).click()
+    page.set_viewport_size({"width": 600, "height": 520})
+    page.wait_for_function(f"(() => {{ const s = ({POINTS_SPREAD})(); return s.sized; }})()")
+    assert page.evaluate(POINTS_SPREAD)["covers"] > 1  # still the student's zoom
+    assert not page.evaluate(POINTS_SPREAD)["inside"]
+
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_function(
+        f"(() => {{ const s = ({POINTS_SPREAD})(); return s.inside && s.covers >= 0.5; }})()")
 
 
 def test_a_bad_link_shows_what_is_wrong_in_the_frame_and_tells_the_host(
