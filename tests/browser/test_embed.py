@@ -501,7 +501,7 @@ def test_no_answer_of_the_app_sets_a_cookie(context, host_port, app_site, live_s
 
     from_app = [a for a in answers if a.url.startswith((app_site, live_server))]
     paths = {urlparse(a.url).path for a in from_app}
-    assert {"/", "/embed", "/api/datasets", "/api/sessions", "/static/js/main.js",
+    assert {"/", "/embed", "/api/catalog", "/api/sessions", "/static/js/main.js",
             "/static/js/embed.js", "/static/js/protocol.js", "/static/css/app.css",
             "/static/css/embed.css", "/vendor/plotly.min.js", "/vendor/plotly.css"} <= paths
     assert any(path.endswith("/step") for path in paths)
