@@ -22,12 +22,12 @@ from app.web.sessions import find_session
 
 bp = Blueprint("analysis", __name__, url_prefix="/api")
 
-TOO_MANY = "too many elbow or restart requests from this address; wait a moment"
+TOO_MANY = "too many elbow or restart requests on this session; wait a moment"
 
 
 # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
 @bp.get("/sessions/<session_id>/elbow")
-@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis")
+@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def elbow(session_id):
     asked = query.read(request.args, schemas.current().elbow)
     data = find_session(session_id).data
@@ -42,7 +42,7 @@ def elbow(session_id):
 
 
 @bp.get("/sessions/<session_id>/restarts")
-@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis")
+@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def restarts(session_id):
     asked = query.read(request.args, schemas.current().restarts)
     session = find_session(session_id)
