@@ -6,6 +6,7 @@ most 18 digits), so "５" or "1e3" is not one.
 """
 
 import re
+import weakref
 
 from pydantic import ValidationError
 
@@ -72,7 +73,7 @@ def read(args, model):
         raise ApiError(400, validation.explain(error)) from None
 
 
-_KINDS = {}
+_KINDS = weakref.WeakKeyDictionary()  # models are built per app: gone with it
 
 
 def _kinds(model):

@@ -69,10 +69,9 @@ def explain(error, prefix=""):
 
 
 def validated(model, value, prefix=""):
-    """``value`` as the declared ``model`` (or TypeAdapter), or ApiError(400) saying why."""
+    """``value`` as the declared ``model``, or ApiError(400) saying why."""
     try:
-        return model.validate_python(value) if hasattr(model, "validate_python") \
-            else model.model_validate(value)
+        return model.model_validate(value)
     except ValidationError as error:
         raise ApiError(400, explain(error, prefix)) from None
 
