@@ -16,7 +16,7 @@ from app.core.analysis import ELBOW_STARTS, SEEDED_INITS, analysis_of
 from app.web import query
 from app.web.errors import ApiError
 from app.web import schemas
-from app.web.schemas import DEFAULT_K_MAX
+from app.web.catalog import DEFAULT_K_MAX
 from app.web.security import rate_limited
 from app.web.sessions import find_session
 

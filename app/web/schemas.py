@@ -17,12 +17,8 @@ from pydantic_core import PydanticCustomError
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
 from app.web import validation
-from app.web.catalog import dataset_entries
+from app.web.catalog import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS, dataset_entries
 from app.web.validation import MAX_COORDINATE, MAX_LABEL, refuse
-
-DEFAULT_K_MAX = 10
-DEFAULT_RESTARTS = 10
-MAX_RESTARTS = 50
 
 
 # --- Declared types: a check, and the schema of what it takes --------------------------
