@@ -166,3 +166,7 @@ def post_worker_init(worker):
         except OSError:
             pass  # the handover gave up waiting: nothing to tell
 
+
+# gunicorn answers a request line over its limit (at most 8190 bytes) with an HTML 414;
+# with no limit here, the app answers URLs over its MAX_URL_LENGTH in JSON.
+limit_request_line = 0

@@ -33,7 +33,9 @@ def create_app(test_config=None):
     errors.register(app)
     app.register_blueprint(health.bp)
 
-    from app.web import analysis, api, commands, embed, pages, vendor
+    from app.web import analysis, api, commands, embed, pages, schemas, vendor
+
+    app.extensions["schemas"] = schemas.requests(app.config)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(analysis.bp)

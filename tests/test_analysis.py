@@ -29,14 +29,17 @@ def elbow(client, session_id, status=200, **query):
     return response.get_json()
 
 
+ASKS = 10000  # a bound, never reached: every answer takes at least one step
+
+
 def whole_elbow(client, session_id, k_max):
     """The elbow up to ``k_max``, asked again while incomplete, as the page does: each
-    answer adds at least one k, however long a loaded machine takes over it."""
-    for _ in range(k_max):
+    answer takes at least one more step of its runs, however loaded the machine."""
+    for _ in range(ASKS):
         curve = elbow(client, session_id, k_max=k_max)
         if curve["complete"]:
             return curve
-    pytest.fail(f"the elbow was still incomplete after {k_max} requests: {curve}")
+    pytest.fail(f"the elbow was still incomplete after {ASKS} requests: {curve}")
 
 
 def restarts(client, session_id, status=200, **query):
@@ -46,12 +49,12 @@ def restarts(client, session_id, status=200, **query):
 
 
 def whole_restarts(client, session_id, n, **query):
-    """``n`` restarts, asked again while incomplete (each answer adds at least one)."""
-    for _ in range(n):
+    """``n`` restarts, asked again while incomplete (each answer steps on)."""
+    for _ in range(ASKS):
         found = restarts(client, session_id, n=n, **query)
         if found["complete"]:
             return found
-    pytest.fail(f"the restarts were still incomplete after {n} requests: {found}")
+    pytest.fail(f"the restarts were still incomplete after {ASKS} requests: {found}")
 
 
 # --- The elbow ---------------------------------------------------------------------
@@ -90,18 +93,30 @@ def test_the_elbow_of_gaussian_blobs_has_its_best_silhouette_at_the_true_k(api, 
 
 def test_the_elbow_is_computed_once_per_data_set(api, client, monkeypatch):
     first = whole_elbow(client, api.create("moons", k=2)["id"], k_max=5)
-    monkeypatch.setattr(analysis, "_lloyd", lambda *args: pytest.fail("computed again"))
+    monkeypatch.setattr(analysis, "_started", lambda *args: pytest.fail("computed again"))
     second = whole_elbow(client, api.create("moons", k=3, seed=9)["id"], k_max=4)
     assert second["inertia"] == first["inertia"][:4]
+
+
+def asked_until_complete(ask):
+    """Answers to ``ask()`` until one is complete (a bounded number of times)."""
+    answers = [ask()]
+    while not answers[-1]["complete"] and len(answers) < 10000:
+        answers.append(ask())
+    return answers
 
 
 def test_an_elbow_out_of_time_answers_what_it_has_and_goes_on_when_asked_again():
     client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0}).test_client()
     body = {"dataset": {"name": "custom", "points": COLD_POINTS}, "k": 3}
     session_id = client.post("/api/sessions", json=body).get_json()["id"]
-    answers = [elbow(client, session_id, k_max=4) for _ in range(4)]
-    assert [answer["k"] for answer in answers] == [[1], [1, 2], [1, 2, 3], [1, 2, 3, 4]]
-    assert [answer["complete"] for answer in answers] == [False, False, False, True]
+    answers = asked_until_complete(lambda: elbow(client, session_id, k_max=4))
+    # Each k's runs are stepped on over several answers; none answers a k half done.
+    assert answers[0]["k"] == [] and len(answers) > 4
+    assert [answer["complete"] for answer in answers] == [False] * (len(answers) - 1) + [True]
+    grown = [answer["k"] for answer in answers]
+    assert all(before == after[:len(before)] for before, after in zip(grown, grown[1:]))
+    assert grown[-1] == [1, 2, 3, 4]
     whole = analysis.DataAnalysis().elbow(datasets.make_custom(COLD_POINTS), 4,
                                           deadline=float("inf"))
     assert answers[-1]["inertia"] == whole[0] and answers[-1]["silhouette"] == whole[1]
@@ -132,9 +147,10 @@ def test_restarts_out_of_time_answer_what_they_have_and_go_on_when_asked_again()
     client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0}).test_client()
     body = {"dataset": {"name": "custom", "points": COLD_POINTS}, "k": 3, "seed": 100}
     session_id = client.post("/api/sessions", json=body).get_json()["id"]
-    answers = [restarts(client, session_id, n=3) for _ in range(3)]
-    assert [len(answer["starts"]) for answer in answers] == [1, 2, 3]
-    assert [answer["complete"] for answer in answers] == [False, False, True]
+    answers = asked_until_complete(lambda: restarts(client, session_id, n=3))
+    counts = [len(answer["starts"]) for answer in answers]
+    assert counts[0] == 0 and counts == sorted(counts) and counts[-1] == 3 and len(answers) > 3
+    assert [answer["complete"] for answer in answers] == [False] * (len(answers) - 1) + [True]
 
 
 # --- Exports -----------------------------------------------------------------------
@@ -215,6 +231,11 @@ BAD_QUERIES = [
     ("elbow", "k_max=", "k_max must be an integer, got ''"),
     ("elbow", "k_max=" + "9" * 40, "k_max must be an integer"),
     ("elbow", "kmax=3", "unknown field 'kmax' in the query"),
+    ("elbow", "k_max=５", "k_max must be an integer, got '５'"),
+    ("elbow", "k_max=٣", "k_max must be an integer, got '٣'"),
+    ("elbow", "k_max=2&k_max=abc", "k_max is given 2 times in the query; give it once"),
+    ("elbow", "k_max=2&k_max=3", "k_max is given 2 times in the query; give it once"),
+    ("restarts", "n=2&n=3", "n is given 2 times in the query; give it once"),
     ("restarts", "n=0", "n=0 should be between 1 and 50"),
     ("restarts", "n=51", "n=51 should be between 1 and 50"),
     ("restarts", "n=ten", "n must be an integer, got 'ten'"),
@@ -257,3 +278,32 @@ def test_what_was_computed_on_a_data_set_goes_when_the_data_set_goes():
     gc.collect()
     assert all(kept.name != "custom" or kept.n_samples != len(COLD_POINTS)
                for kept in analysis._analyses.keys())
+
+
+# --- The deadline, checked inside every run -------------------------------------------
+
+def test_an_elbow_past_its_deadline_answers_no_k_half_done_and_goes_on_where_it_stopped():
+    data = datasets.make_custom(COLD_POINTS)
+    whole = analysis.DataAnalysis().elbow(data, 3, deadline=float("inf"))
+    cut = analysis.DataAnalysis()
+    assert cut.elbow(data, 3, deadline=0.0) == ([], [])  # one step of one run, no more
+    for calls in range(10000):
+        answered = cut.elbow(data, 3, deadline=0.0)
+        if len(answered[0]) == 3:
+            break
+    assert answered == whole
+
+
+def test_restarts_past_their_deadline_keep_a_run_cut_short_apart_and_answer_it_once_done():
+    data = datasets.make_custom(COLD_POINTS)
+    seeds = [0, 1, 2]
+    whole = analysis.DataAnalysis().runs(data, 3, "random", seeds, deadline=float("inf"))
+    cut = analysis.DataAnalysis()
+    assert cut.runs(data, 3, "random", seeds, deadline=0.0) == []
+    assert cut._runs == {}  # nothing cut short is remembered as a result
+    for calls in range(10000):
+        answered = cut.runs(data, 3, "random", seeds, deadline=0.0)
+        if len(answered) == 3:
+            break
+    assert answered == whole
+    assert not cut._unfinished

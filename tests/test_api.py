@@ -310,7 +310,7 @@ def test_bad_step_bodies_are_refused(api, client, step, body, status, message):
 
 @pytest.mark.parametrize("centroids, message", [
     (None, "needs the k=2 starting centroids"),
-    ([[0, 0]], "centroids has 1 points; between 2 and 2"),
+    ([[0, 0]], "send exactly 2 centroids, one per cluster; got 1"),
     ([[0, 0], [1, float("nan")]], "NaN is not a number JSON allows"),
     ([[0, 0], [1]], "centroids[1] must be an [x, y] pair"),
 ])
@@ -347,3 +347,122 @@ def test_unknown_routes_and_methods_answer_json_not_html(client, method, path, s
     response = getattr(client, method)(path)
     assert response.status_code == status
     assert response.is_json and response.get_json()["status"] == status
+
+
+def test_the_openapi_document_describes_each_data_set_as_the_catalog_does(client):
+    document = client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    variants = schemas["SessionCreate"]["properties"]["dataset"]["anyOf"][1]["oneOf"]
+    described = {}
+    for variant in variants:
+        model = schemas[variant["$ref"].rsplit("/", 1)[1]]
+        described[model["properties"]["name"]["const"]] = model["description"]
+    catalog = client.get("/api/datasets").get_json()["datasets"]
+    assert described == {entry["name"]: entry["description"] for entry in catalog}
+    assert len(set(described.values())) == len(catalog)
+
+
+def test_the_openapi_document_takes_its_limits_from_the_configuration():
+    from app import create_app
+
+    client = create_app({"TESTING": True, "MAX_K": 7, "MAX_POINTS": 300}).test_client()
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["SessionCreate"]["properties"]["k"]["maximum"] == 7
+    assert schemas["BlobsDataset"]["properties"]["n_samples"]["maximum"] == 300
+    assert schemas["CustomDataset"]["properties"]["points"]["maxItems"] == 300
+    refused = client.post("/api/sessions", json={"dataset": "blobs", "k": 8})
+    assert refused.get_json()["error"] == "k=8 should be between 1 and 7"
+
+
+# --- Bad input the parser must catch: each a 4xx in JSON ------------------------------
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 100000 + b"]" * 100000,
+    b'{"dataset": {"name": "custom", "points": ' + b"[" * 990 + b"]" * 990 + b"}, \"k\": 1}",
+    b'{"k": ' + b"[" * 40 + b"]" * 40 + b"}",
+])
+def test_deeply_nested_json_is_refused_with_400(client, raw):
+    response = client.post("/api/sessions", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("the JSON is nested too deeply")
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+def test_a_body_not_sent_as_json_is_refused_with_415_saying_the_type(client, content_type):
+    body = b'{"dataset": "blobs", "k": 3}'
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    response = client.post("/api/sessions", data=body, headers=headers)
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.get_json()["error"]
+
+
+def test_json_with_a_charset_and_steps_sent_without_a_body_are_taken(api, client):
+    response = client.post("/api/sessions", data=b'{"dataset": "blobs", "k": 3}',
+                           content_type="application/json; charset=utf-8")
+    assert response.status_code == 201
+    assert client.post(f"/api/sessions/{response.get_json()['id']}/step").status_code == 200
+
+
+@pytest.mark.parametrize("raw, message", [
+    ('{"k": "x", "k": 3, "dataset": "blobs"}', "the key 'k' appears twice in one object"),
+    ('{"dataset": {"name": "blobs", "n_samples": 5, "n_samples": 6}, "k": 3}',
+     "the key 'n_samples' appears twice in one object"),
+])
+def test_a_key_given_twice_is_refused(client, raw, message):
+    response = client.post("/api/sessions", data=raw, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == message
+
+
+@pytest.mark.parametrize("digits", [4000, 5000])
+def test_a_huge_integer_is_refused_plainly_and_never_echoed(client, digits):
+    raw = '{"dataset": "blobs", "k": ' + "9" * digits + "}"
+    response = client.post("/api/sessions", data=raw, content_type="application/json")
+    error = response.get_json()["error"]
+    assert response.status_code == 400
+    assert error == (f"a number of {digits} digits is too long: the API takes integers of "
+                     "at most 20 digits")
+
+
+def test_a_long_integer_within_the_digits_is_refused_by_its_range_in_few_words(client):
+    response = client.post("/api/sessions", json={"dataset": "blobs", "k": 10**19})
+    assert response.get_json()["error"] == "k=10000000000000000000 should be between 1 and 50"
+
+
+def test_a_step_that_takes_no_body_says_so(api, client):
+    session_id = api.create("blobs", k=3)["id"]
+    response = client.post(f"/api/sessions/{session_id}/assign", json={"x": 1})
+    assert response.get_json()["error"] == \
+        "unknown field 'x' in the body: this step takes no body fields"
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", "/api/sessions"),
+    ("get", "/api/sessions/{id}"),
+    ("delete", "/api/sessions/{id}"),
+    ("get", "/api/sessions/{id}/centroids"),
+    ("post", "/api/sessions/{id}/step"),
+    ("post", "/api/sessions/{id}/run"),
+    ("get", "/api/datasets"),
+    ("get", "/api/openapi.json"),
+])
+def test_an_unknown_query_parameter_is_refused_on_every_endpoint(api, client, method, path):
+    session_id = api.create("blobs", k=3)["id"]
+    body = {"dataset": "blobs", "k": 3} if path == "/api/sessions" else None
+    response = getattr(client, method)(path.format(id=session_id) + "?colour=red", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("unknown field 'colour' in the query")
+
+
+@pytest.mark.parametrize("query, message", [
+    ("ahead=1&ahead=0", "ahead is given 2 times in the query; give it once"),
+    ("ahead=１", "ahead must be 0 or 1, got '１'"),
+])
+def test_the_ahead_flag_is_read_by_the_one_rule(api, client, query, message):
+    session_id = api.create("blobs", k=3)["id"]
+    response = client.get(f"/api/sessions/{session_id}?{query}")
+    assert response.status_code == 400 and response.get_json()["error"] == message
+
+
+def test_an_integral_number_is_an_integer_as_json_schema_says(api):
+    assert api.create("blobs", k=3.0)["k"] == 3

@@ -80,7 +80,7 @@ def test_controls_autoplay_and_speed(client):
     ("dataset=custom&points=1,2,3,4&labels=0,-1", "labels[1]=-1 should be between 0 and 999"),
     ("dataset=blobs&points=1,2", "points go only with dataset=custom"),
     ("centroids=1,2", "centroids go only with init=manual"),
-    ("k=2&init=manual&centroids=1,2", "centroids has 1 points; between 2 and 2 are allowed"),
+    ("k=2&init=manual&centroids=1,2", "send exactly 2 centroids, one per cluster; got 1"),
     ("controls=step,jump", 'controls="jump" is not one of'),
     ("autoplay=yes", "autoplay must be 1 or 0"),
     ("speed=100", "speed=100 should be between 1 and 12"),

@@ -3,8 +3,9 @@
 Every number comes from throwaway Sessions run by the engine, so it is the one
 a student would reach by stepping, and it agrees with scikit-learn's KMeans.
 Long computations are cut into pieces kept for the life of the process: a
-caller gives a deadline, and what is complete by then is answered; asking
-again goes on from there.
+caller gives a deadline, checked between the steps of every run, and what is
+complete by then is answered; a run cut short is kept apart, never answered as
+complete, and asking again goes on from where it stopped.
 """
 
 import threading
@@ -47,52 +48,64 @@ class DataAnalysis:
     """
 
     MAX_RUNS = 1024  # seeded runs remembered
+    MAX_UNFINISHED = 16  # seeded runs cut short, kept to go on with
 
     def __init__(self):
         # Holds no reference to its data set: the cache above is keyed weakly by it.
         self.inertia = []
         self.silhouette = []
         self._best = None  # centroids and labels of the last k's best run
+        self._next_k = []  # the next k's runs, some perhaps cut short: paused, without data
         self._elbow_lock = threading.Lock()
         self._runs = OrderedDict()  # (k, init, seed) -> (inertia, iterations, converged)
+        self._unfinished = OrderedDict()  # (k, init, seed) -> its run cut short, paused
         self._runs_lock = threading.Lock()
 
     def elbow(self, data, k_max, deadline):
         """Inertia and silhouette for k = 1 up to ``k_max``, or as far as the deadline
-        lets it get (at least one k further on each call)."""
+        lets it get. A run is cut short at the deadline and goes on at the next call."""
         with self._elbow_lock:
-            computed = 0
-            while len(self.inertia) < k_max and not (computed and time.monotonic() > deadline):
-                self._add_next_k(data)
-                computed += 1
+            while len(self.inertia) < k_max and self._add_next_k(data, deadline):
+                pass
             return self.inertia[:k_max], self.silhouette[:k_max]
 
-    def _add_next_k(self, data):
+    def _add_next_k(self, data, deadline):
+        """Run the next k's starts on (True when they are all done)."""
         k = len(self.inertia) + 1
-        starts = [engine.init_centroids(data.X, k, "kmeans++", seed, data.x_squared_norms)
-                  for seed in range(ELBOW_STARTS)]
-        if self._best is not None:
-            starts.append(_grown(data.X, *self._best))
-        best = min((_lloyd(data, start) for start in starts), key=_inertia)
+        if not self._next_k:
+            starts = [engine.init_centroids(data.X, k, "kmeans++", seed, data.x_squared_norms)
+                      for seed in range(ELBOW_STARTS)]
+            if self._best is not None:
+                starts.append(_grown(data.X, *self._best))
+            self._next_k = [_paused(_started(data, start)) for start in starts]
+        runs = [_resumed(data, paused) for paused in self._next_k]
+        if not all([_run_on(run, deadline) for run in runs]):
+            self._next_k = [_paused(run) for run in runs]
+            return False
+        best = min(runs, key=_inertia)
+        self._next_k = []
         self._best = (best.centroids, best.labels)
         self.inertia.append(_inertia(best))
         self.silhouette.append(metrics.silhouette(data.X, best.labels))
+        return True
 
     def runs(self, data, k, init, seeds, deadline):
         """(inertia, updates taken, converged) of a seeded run to convergence for each
-        of ``seeds`` in turn, or as many as the deadline lets it get (at least one
-        more than were known on each call)."""
-        results, computed = [], 0
+        of ``seeds`` in turn, as far as the deadline lets it get: a run cut short is
+        kept apart, not answered, and goes on at the next call."""
+        results = []
         for seed in seeds:
-            result = self._known_run((k, init, seed))
+            key = (k, init, seed)
+            result = self._known_run(key)
             if result is None:
-                if computed and time.monotonic() > deadline:
+                paused = self._take_unfinished(key)
+                run = _resumed(data, paused) if paused else _started(
+                    data, engine.init_centroids(data.X, k, init, seed, data.x_squared_norms))
+                if not _run_on(run, deadline):
+                    self._keep_unfinished(key, _paused(run))
                     break
-                run = _lloyd(data, engine.init_centroids(data.X, k, init, seed,
-                                                         data.x_squared_norms))
                 result = (_inertia(run), run.iteration, run.converged)
-                self._remember_run((k, init, seed), result)
-                computed += 1
+                self._remember_run(key, result)
             results.append(result)
         return results
 
@@ -108,6 +121,17 @@ class DataAnalysis:
             while len(self._runs) > self.MAX_RUNS:
                 self._runs.popitem(last=False)
 
+    def _take_unfinished(self, key):
+        """A run cut short, now this caller's alone (two callers never step one run)."""
+        with self._runs_lock:
+            return self._unfinished.pop(key, None)
+
+    def _keep_unfinished(self, key, run):
+        with self._runs_lock:
+            self._unfinished[key] = run
+            while len(self._unfinished) > self.MAX_UNFINISHED:
+                self._unfinished.popitem(last=False)
+
 
 def _grown(X, centroids, labels):
     """The centroids plus the point farthest from its own centroid."""
@@ -117,12 +141,36 @@ def _grown(X, centroids, labels):
 
 # --- Helpers -----------------------------------------------------------------------
 
-def _lloyd(data, start):
-    """A throwaway session run from ``start`` (clustering space) until converged."""
-    session = Session(data=data, k=len(start), init="manual", seed=0,
-                      steps=[Step("init", centroids=np.ascontiguousarray(start))])
-    session.run(LLOYD_MAX_ITER)
-    return session
+def _started(data, start):
+    """A throwaway session started from ``start`` (clustering space), not yet run."""
+    return Session(data=data, k=len(start), init="manual", seed=0,
+                   steps=[Step("init", centroids=np.ascontiguousarray(start))])
+
+
+def _paused(session):
+    """A run cut short, kept without its data set (the cache holds none)."""
+    return session.k, session.steps, session.labels
+
+
+def _resumed(data, paused):
+    k, steps, labels = paused
+    return Session(data=data, k=k, init="manual", seed=0, steps=steps, labels=labels)
+
+
+def _run_on(session, deadline):
+    """Run ``session`` towards convergence (at most LLOYD_MAX_ITER updates) until the
+    deadline; True once it is done. Every call takes at least one step, so that a
+    run longer than any one request still gets done over several."""
+    if _done(session):
+        return True
+    session.step()
+    session.run(LLOYD_MAX_ITER - session.iteration, deadline)
+    return _done(session)
+
+
+def _done(session):
+    return session.converged or (session.phase == "assigned"
+                                 and session.iteration >= LLOYD_MAX_ITER)
 
 
 def _inertia(session):

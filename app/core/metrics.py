@@ -65,13 +65,6 @@ def adjusted_rand(table):
     return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
 
 
-def ari(labels, truth):
-    """Adjusted Rand index of a clustering against the true labels, any values in either."""
-    clusters, cluster_codes = np.unique(labels, return_inverse=True)
-    classes, class_codes = np.unique(truth, return_inverse=True)
-    return adjusted_rand(contingency(cluster_codes, class_codes, len(clusters), len(classes)))
-
-
 def against_truth(labels, classes, k):
     """ARI, purity and the contingency table, or None without labels or true
     ``classes`` (the codes and names ``true_classes`` gives)."""

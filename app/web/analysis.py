@@ -7,30 +7,33 @@ asking again goes on from there.
 
 import csv
 import io
-import re
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.core import datasets, engine
 from app.core.analysis import ELBOW_STARTS, SEEDED_INITS, analysis_of
-from app.web import validation
+from app.web import query
 from app.web.errors import ApiError
+from app.web import schemas
+from app.web.catalog import DEFAULT_K_MAX
+from app.web.security import rate_limited
 from app.web.sessions import find_session
 
 bp = Blueprint("analysis", __name__, url_prefix="/api")
 
-DEFAULT_K_MAX = 10
-DEFAULT_RESTARTS = 10
-MAX_RESTARTS = 50
+TOO_MANY = "too many elbow or restart requests on this session; wait a moment"
 
 
+# The elbow and restarts run many whole k-means; cached, but a cold call is costly.
 @bp.get("/sessions/<session_id>/elbow")
+@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def elbow(session_id):
-    validation.only_fields(request.args, ("k_max",), where="the query")
+    asked = query.read(request.args, schemas.current().elbow)
     data = find_session(session_id).data
-    max_k = current_app.config["MAX_K"]
-    k_max = _query_integer("k_max", min(DEFAULT_K_MAX, max_k, data.n_samples), 1, max_k)
+    k_max = asked.k_max
+    if k_max is None:
+        k_max = min(DEFAULT_K_MAX, current_app.config["MAX_K"], data.n_samples)
     if k_max > data.n_samples:
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
     inertia, silhouette = analysis_of(data).elbow(data, k_max, _deadline())
@@ -39,21 +42,21 @@ def elbow(session_id):
 
 
 @bp.get("/sessions/<session_id>/restarts")
+@rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def restarts(session_id):
-    validation.only_fields(request.args, ("n", "init"), where="the query")
+    asked = query.read(request.args, schemas.current().restarts)
     session = find_session(session_id)
-    n = _query_integer("n", DEFAULT_RESTARTS, 1, MAX_RESTARTS)
-    default_init = session.init if session.init in SEEDED_INITS else "kmeans++"
-    init = validation.choice(request.args.get("init", default_init), "init", SEEDED_INITS)
+    n = asked.n
+    init = asked.init or (session.init if session.init in SEEDED_INITS else "kmeans++")
     seeds = [(session.seed + offset) % (datasets.SEED_MAX + 1) for offset in range(n)]
     runs = analysis_of(session.data).runs(session.data, session.k, init, seeds, _deadline())
     starts = [{"seed": seed, "inertia": inertia, "iterations": iterations, "converged": converged}
               for seed, (inertia, iterations, converged) in zip(seeds, runs)]
-    best = min(starts, key=lambda start: start["inertia"])
+    best = min(starts, key=lambda start: start["inertia"], default=None)
     last = session.steps[-1] if session.steps else None
     return jsonify(
         k=session.k, init=init, n=n, complete=len(starts) == n, starts=starts,
-        best={"seed": best["seed"], "inertia": best["inertia"]},
+        best=best and {"seed": best["seed"], "inertia": best["inertia"]},
         current={"seed": session.seed, "init": session.init, "phase": session.phase,
                  "inertia": None if last is None else last.inertia,
                  "converged": session.converged},
@@ -62,7 +65,7 @@ def restarts(session_id):
 
 @bp.get("/sessions/<session_id>/export.json")
 def export_json(session_id):
-    validation.only_fields(request.args, (), where="the query")
+    query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)
     data = session.data
     document = {
@@ -79,7 +82,7 @@ def export_json(session_id):
 
 @bp.get("/sessions/<session_id>/export.csv")
 def export_csv(session_id):
-    validation.only_fields(request.args, (), where="the query")
+    query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)
     data = session.data
     truth = [""] * data.n_samples if data.truth is None else data.truth.tolist()
@@ -128,15 +131,3 @@ def _attachment(data, extension):
 def _deadline():
     return time.monotonic() + current_app.config["MAX_COMPUTE_SECONDS"]
 
-
-INTEGER = re.compile(r"[+-]?\d{1,18}")
-
-
-def _query_integer(name, default, minimum, maximum):
-    """An integer query parameter (``default`` when absent), within its bounds."""
-    text = request.args.get(name)
-    if text is None:
-        return default
-    if not INTEGER.fullmatch(text):
-        raise ApiError(400, f"{name} must be an integer, got {text[:40]!r}")
-    return validation.integer(int(text), name, minimum, maximum)

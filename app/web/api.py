@@ -1,6 +1,7 @@
 """The JSON API under /api: data sets, sessions, and one endpoint per step.
 
-Requests are validated here, once; the session and engine below trust them.
+Requests are validated here, once, by the models of ``app.web.schemas``; the
+session and engine below trust them.
 """
 
 import hashlib
@@ -8,50 +9,46 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app.core import datasets, engine
-from app.web import presentation, validation
+from app.core import datasets
+from app.web import presentation, query, schemas, validation
 from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
 from app.web.openapi import openapi_document
 from app.core.session import Session
 from app.stores.base import Seen, StaleVersion, UnknownSession
+from app.web.security import rate_limited
 from app.web.sessions import find_session, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-SESSION_FIELDS = ("dataset", "k", "init", "seed")
-
 
 @bp.get("/datasets")
 def list_datasets():
+    query.read(request.args, schemas.current().no_query)
     return jsonify(datasets=dataset_entries(current_app.config["MAX_POINTS"]))
 
 
 @bp.get("/catalog")
 def show_catalog():
+    query.read(request.args, schemas.current().no_query)
     return jsonify(catalog(current_app.config))
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(current_app.config))
+    query.read(request.args, schemas.current().no_query)
+    return jsonify(openapi_document(current_app.config, schemas.current()))
 
 
 @bp.post("/sessions")
+@rate_limited("SESSION_CREATE_LIMIT", "too many new sessions from this address; wait a moment")
 def create_session():
-    ahead = validation.query_flag("ahead")
-    body = validation.json_body()
-    validation.only_fields(body, SESSION_FIELDS)
-    config = current_app.config
-    data = _dataset(body.get("dataset"), config["MAX_POINTS"])
-    if "k" not in body:
-        raise ApiError(400, "k is required: the number of clusters")
-    k = validation.integer(body["k"], "k", 1, config["MAX_K"])
-    if k > data.n_samples:
-        raise ApiError(400, f"k={k} should be <= n_samples={data.n_samples}")
-    init = validation.choice(body.get("init", "kmeans++"), "init", engine.INIT_METHODS)
-    seed = validation.integer(body.get("seed", 0), "seed", 0, datasets.SEED_MAX)
-    session = Session(data=data, k=k, init=init, seed=seed)
+    ahead = _ahead()
+    asked = validation.validated(schemas.current().session_create, validation.json_body())
+    data = _dataset(asked.dataset)
+    if asked.k > data.n_samples:
+        raise ApiError(400, f"k={asked.k} should be <= n_samples={data.n_samples}")
+    session = Session(data=data, k=asked.k, init=asked.init, seed=asked.seed)
     get_store().put(session)
     response = jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
     response.status_code = 201
@@ -62,7 +59,7 @@ def create_session():
 
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
-    ahead = validation.query_flag("ahead")
+    ahead = _ahead()
     found = get_store().read(session_id)
     if found is None:
         raise UnknownSession(session_id)
@@ -74,6 +71,7 @@ def show_session(session_id):
 
 @bp.delete("/sessions/<session_id>")
 def delete_session(session_id):
+    query.read(request.args, schemas.current().no_query)
     if not get_store().delete(session_id):
         raise UnknownSession(session_id)
     return "", 204
@@ -81,21 +79,20 @@ def delete_session(session_id):
 
 @bp.get("/sessions/<session_id>/centroids")
 def show_centroids(session_id):
+    query.read(request.args, schemas.current().no_query)
     return jsonify(presentation.full_centroids(find_session(session_id)))
 
 
 @bp.post("/sessions/<session_id>/init")
 def init(session_id):
-    body = validation.json_body()
-    validation.only_fields(body, ("centroids",))
+    centroids = _body(schemas.current().init).centroids
 
     def initialize(session):
-        centroids = body.get("centroids")
         if centroids is not None and session.init != "manual":
             raise ApiError(400, f"centroids are only taken with init='manual', "
                                 f"this session has init={session.init!r}")
         if centroids is not None:
-            validation.points(centroids, "centroids", session.k, session.k)
+            validation.one_centroid_per_cluster(centroids, session.k)
         session.initialize(centroids)
 
     return _apply(session_id, initialize)
@@ -128,20 +125,24 @@ def reset(session_id):
 
 @bp.post("/sessions/<session_id>/run")
 def run(session_id):
-    body = validation.json_body()
-    validation.only_fields(body, ("max_iter",))
-    config = current_app.config
-    max_iter = validation.integer(body.get("max_iter", config["DEFAULT_MAX_ITER"]),
-                                  "max_iter", 0, config["MAX_ITER"])
-    deadline = time.monotonic() + config["MAX_COMPUTE_SECONDS"]
+    max_iter = _body(schemas.current().run).max_iter
+    deadline = time.monotonic() + current_app.config["MAX_COMPUTE_SECONDS"]
     return _apply(session_id, lambda session: session.run(max_iter, deadline))
 
 
 # --- Helpers ----------------------------------------------------------------------
 
+def _ahead():
+    return query.read(request.args, schemas.current().ahead).ahead
+
+
+def _body(model):
+    return validation.validated(model, validation.json_body())
+
+
 def _apply_plain(session_id, action):
     """A step that takes no body (an empty one, or {}, is fine)."""
-    validation.only_fields(validation.json_body(), ())
+    _body(schemas.current().no_body)
     return _apply(session_id, action)
 
 
@@ -153,7 +154,7 @@ def _apply(session_id, action):
     With ``If-Match: "<version>"`` the step is taken from that version only: sent
     again after its answer was lost, it answers the state it made; from a version
     the session has left (another tab stepped it), a 412 with the state as it is."""
-    ahead = validation.query_flag("ahead")
+    ahead = _ahead()
     seen = _seen()
     try:
         found = get_store().apply(session_id, action, limit=current_app.extensions["step_limit"],
@@ -193,39 +194,8 @@ def _with_ahead(state, session, ahead):
     return state
 
 
-def _dataset(spec, max_points):
-    """The shared data set for a request's ``dataset`` field (a name, or name and params)."""
-    if spec is None:
-        raise ApiError(400, 'dataset is required, e.g. {"name": "blobs"}')
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, dict):
-        raise ApiError(400, "dataset must be a name or an object with a name and parameters")
-    name = validation.choice(spec.get("name"), "dataset.name", tuple(datasets.CATALOG))
-    if name == "custom":
-        return _custom_dataset(spec, max_points)
-    schema = datasets.CATALOG[name]["params"]
-    validation.only_fields(spec, ("name", *schema), where=f"data set {name!r}")
-    params = {}
-    for key, param in schema.items():
-        value = spec.get(key, param["default"])
-        params[key] = validation.by_schema(value, f"dataset.{key}", param)
-    if params.get("n_samples", 0) > max_points:
-        raise ApiError(400, f"dataset.n_samples={params['n_samples']} is over the limit "
-                            f"of {max_points} points")
-    return datasets.load(name, params)
-
-
-def _custom_dataset(spec, max_points):
-    validation.only_fields(spec, ("name", "points", "labels"), where="data set 'custom'")
-    if "points" not in spec:
-        raise ApiError(400, 'the custom data set needs "points": [[x, y], ...]')
-    points = validation.points(spec["points"], "dataset.points", max_points)
-    labels = spec.get("labels")
-    if labels is not None:
-        if not isinstance(labels, list) or len(labels) != len(points):
-            raise ApiError(400, f"dataset.labels must be a list of {len(points)} integers, "
-                                "one per point")
-        for index, label in enumerate(labels):
-            validation.integer(label, f"dataset.labels[{index}]", 0, 999)
-    return datasets.make_custom(points, labels)
+def _dataset(asked):
+    """The shared data set for a validated ``dataset`` field."""
+    if asked.name == "custom":
+        return datasets.make_custom(asked.points, asked.labels)
+    return datasets.load(asked.name, asked.model_dump(exclude={"name"}))

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
-from app.web.analysis import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS
 
 TEACHING_FILE = Path(__file__).resolve().parent.parent / "teaching.toml"
 
@@ -22,6 +21,9 @@ DEFAULT_INIT = "kmeans++"
 DEFAULT_SEED = 0
 DEFAULT_SPEED = 4  # steps a second, for Run
 MIN_SPEED = 1
+DEFAULT_K_MAX = 10  # the elbow's largest k, unless asked
+DEFAULT_RESTARTS = 10
+MAX_RESTARTS = 50
 
 
 @functools.cache

@@ -7,16 +7,16 @@ script gets the clean settings in a ``data-`` attribute (the CSP allows no
 inline script).
 """
 
-import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from app.core import datasets, engine
-from app.web import validation
+from app.web import query, validation
 from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
                              dataset_entries, limits, start_entries, teaching)
 from app.web.errors import ApiError
+from app.web.validation import checked
 from app.web.security import frame_ancestors
 
 bp = Blueprint("embed", __name__)
@@ -25,9 +25,6 @@ CONTROLS = ("init", "assign", "update", "step", "run", "back", "reset", "speed")
 DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
 EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed")
-
-INTEGER = re.compile(r"-?\d+")
-NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 @bp.get("/embed")
@@ -49,62 +46,69 @@ def _page(title, options=None, error=""):
         full_page=_full_page_url(request.args))
 
 
-def embed_options(query, config):
-    """The run and the frame's options from a query string; ApiError(400) names what is wrong."""
-    name = validation.choice(query.get("dataset", "blobs"), "dataset", tuple(datasets.CATALOG))
-    schema = dataset_entries(config["MAX_POINTS"])
-    params = next(entry["params"] for entry in schema if entry["name"] == name)
-    unknown = sorted(set(query) - {*RUN_FIELDS, *EMBED_FIELDS, *params})
-    if unknown:
-        raise ApiError(400, f"unknown parameter {unknown[0]!r}; data set {name!r} takes "
-                            f"{sorted(params) or 'no parameters'}, and the embed takes "
-                            f"{sorted((*RUN_FIELDS, *EMBED_FIELDS))}")
+def embed_options(args, config):
+    """The run and the frame's options from a query string; ApiError(400) names what is wrong.
+
+    Each value is read by ``app.web.query`` (given once, integers by its one rule)
+    and checked by the same checks as the API's body."""
+    def value(name, default=None):
+        return query.single(args, name, default)
+
+    name = checked(validation.choice(tuple(datasets.CATALOG)), value("dataset", "blobs"),
+                   "dataset")
+    params = next(entry["params"] for entry in dataset_entries(config["MAX_POINTS"])
+                  if entry["name"] == name)
+    query.refuse_unknown(args, {*RUN_FIELDS, *EMBED_FIELDS, *params}, lambda unknown: (
+        f"unknown parameter {unknown!r}; data set {name!r} takes "
+        f"{sorted(params) or 'no parameters'}, and the embed takes "
+        f"{sorted((*RUN_FIELDS, *EMBED_FIELDS))}"))
     dataset = {"name": name}
-    for key in sorted(set(params) & set(query)):
-        dataset[key] = validation.by_schema(_scalar(query[key], params[key]), key, params[key])
-    k = validation.integer(_scalar(query.get("k", str(DEFAULT_K))), "k", 1, config["MAX_K"])
-    init = validation.choice(query.get("init", DEFAULT_INIT), "init", engine.INIT_METHODS)
-    seed = validation.integer(_scalar(query.get("seed", str(DEFAULT_SEED))), "seed", 0,
-                              datasets.SEED_MAX)
-    custom = _custom_points(query, name, config["MAX_POINTS"])
+    for key in sorted(set(params) & set(args)):
+        dataset[key] = checked(validation.by_catalog(params[key]),
+                               _typed(value(key), params[key]), key)
+    k = checked(validation.integer(1, config["MAX_K"]), query.scalar(value("k", str(DEFAULT_K))), "k")
+    init = checked(validation.choice(engine.INIT_METHODS), value("init", DEFAULT_INIT), "init")
+    seed = checked(validation.integer(0, datasets.SEED_MAX), query.scalar(value("seed", str(DEFAULT_SEED))),
+                   "seed")
     return {
         "settings": {"dataset": dataset, "k": k, "init": init, "seed": seed},
-        "custom": custom,
-        "centroids": _centroids(query, init, k),
-        "controls": _controls(query.get("controls")),
-        "autoplay": _flag(query.get("autoplay", "0"), "autoplay"),
-        "speed": validation.integer(_scalar(query.get("speed", str(DEFAULT_SPEED))), "speed",
-                                    MIN_SPEED, config["MAX_SPEED"]),
+        "custom": _custom_points(value, name, config["MAX_POINTS"]),
+        "centroids": _centroids(value("centroids"), init, k, config["MAX_K"]),
+        "controls": _controls(value("controls")),
+        "autoplay": _flag(value("autoplay", "0"), "autoplay"),
+        "speed": checked(validation.integer(MIN_SPEED, config["MAX_SPEED"]),
+                         query.scalar(value("speed", str(DEFAULT_SPEED))), "speed"),
     }
 
 
-def _custom_points(query, name, max_points):
+def _custom_points(value, name, max_points):
     if name != "custom":
         for key in ("points", "labels"):
-            if key in query:
+            if value(key) is not None:
                 raise ApiError(400, f"{key} go only with dataset=custom, not dataset={name}")
         return None
-    if not query.get("points"):
+    if not value("points"):
         raise ApiError(400, "dataset=custom needs its points: points=x1,y1,x2,y2,...")
-    points = validation.points(_pairs(query["points"], "points"), "points", max_points)
-    if "labels" not in query:
+    points = checked(validation.points(max_points), _pairs(value("points"), "points"), "points")
+    if value("labels") is None:
         return {"points": points, "labels": None}
-    labels = [_scalar(label) for label in query["labels"].split(",")]
+    labels = [query.scalar(label) for label in value("labels").split(",")]
     if len(labels) != len(points):
         raise ApiError(400, f"labels has {len(labels)} values for {len(points)} points; "
                             "give one integer label per point")
     for index, label in enumerate(labels):
-        validation.integer(label, f"labels[{index}]", 0, 999)
+        checked(validation.integer(0, validation.MAX_LABEL), label, f"labels[{index}]")
     return {"points": points, "labels": labels}
 
 
-def _centroids(query, init, k):
+def _centroids(text, init, k, max_k):
     """Starting centroids for init=manual; without them the student clicks them in."""
-    if "centroids" not in query:
+    if text is None:
         return None
     if init != "manual":
         raise ApiError(400, f"centroids go only with init=manual, not init={init}")
-    return validation.points(_pairs(query["centroids"], "centroids"), "centroids", k, k)
+    centroids = checked(validation.points(max_k), _pairs(text, "centroids"), "centroids")
+    return validation.one_centroid_per_cluster(centroids, k)
 
 
 def _controls(text):
@@ -112,33 +116,28 @@ def _controls(text):
         return DEFAULT_CONTROLS
     wanted = [name.strip() for name in text.split(",") if name.strip()]
     for name in wanted:
-        validation.choice(name, "controls", CONTROLS)
+        checked(validation.choice(CONTROLS), name, "controls")
     return tuple(name for name in CONTROLS if name in wanted)  # always in the toolbar's order
 
 
 def _flag(text, name):
-    value = _scalar(text, {"type": "boolean"})
+    value = _typed(text, {"type": "boolean"})
     if not isinstance(value, bool):
         raise ApiError(400, f"{name} must be 1 or 0, got {text!r}")
     return value
 
 
-def _scalar(text, spec=None):
-    """A query value as the JSON value it stands for; what is not one stays text,
-    so that the validator's message shows it."""
-    if spec is not None and spec["type"] == "boolean":
+def _typed(text, spec):
+    """A data set parameter's query text as the JSON value it stands for."""
+    if spec["type"] == "boolean":
         return {"true": True, "1": True, "false": False, "0": False}.get(text.lower(), text)
-    if spec is not None and spec.get("nullable") and text in ("", "null"):
+    if spec.get("nullable") and text in ("", "null"):
         return None
-    if INTEGER.fullmatch(text):
-        return int(text)
-    if NUMBER.fullmatch(text):
-        return float(text)
-    return text
+    return query.scalar(text)
 
 
 def _pairs(text, name):
-    values = [_scalar(value) for value in text.split(",")]
+    values = [query.scalar(value) for value in text.split(",")]
     if len(values) % 2:
         raise ApiError(400, f"{name} must be x,y pairs, x1,y1,x2,y2,...; got {len(values)} numbers")
     return [values[i:i + 2] for i in range(0, len(values), 2)]

@@ -70,6 +70,8 @@ def register(app):
             404: "no such page or endpoint",
             405: "this endpoint does not take that method",
             413: f"request body too large: at most {current_app.config['MAX_CONTENT_LENGTH']} bytes",
+            414: f"the URL is too long: at most {current_app.config['MAX_URL_LENGTH']} "
+                 "characters of path and query string",
         }
         response = error_response(error.code, messages.get(error.code, error.description))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

@@ -5,7 +5,9 @@ config and are checked where the input is validated.
 
 Session creation is limited per client address, the elbow and restarts per
 session (a class behind a school's NAT shares one address), by flask-limiter
-(in memory, or in Redis when ``REDIS_URL`` is set). Its
+(in memory, or in Redis when ``REDIS_URL`` is set): each view says its limit
+where it is written, with ``@rate_limited``, and ``init_app`` hands it to the
+app's own limiter (one per app, as ``create_app`` makes several). Its
 ``X-RateLimit-*`` headers would cost two more round trips to its store on every
 answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
 counted per session by the session store itself, as it saves the step
@@ -16,7 +18,7 @@ import logging
 import math
 import time
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -26,8 +28,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.web.errors import error_response
 from app.stores.base import StepLimit
 
-ANALYSIS_ENDPOINTS = ("elbow", "restarts")
-
 
 def init_app(app):
     """Trust proxies as configured, add the rate limits, set the headers."""
@@ -36,7 +36,16 @@ def init_app(app):
         # Only then is X-Forwarded-For the client's address rather than a claim.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _add_rate_limits(app)
+    app.before_request(_refuse_long_urls)
     app.after_request(_set_headers)
+
+
+def _refuse_long_urls():
+    """A URL over ``MAX_URL_LENGTH`` gets a 414 from the app, in JSON: gunicorn's own
+    limit, which answers in HTML, is off (gunicorn.conf.py)."""
+    uri = request.environ.get("RAW_URI") or request.full_path
+    if len(uri) > current_app.config["MAX_URL_LENGTH"]:
+        abort(414)
 
 
 def _add_rate_limits(app):
@@ -54,21 +63,29 @@ def _add_rate_limits(app):
         swallow_errors=True,
         key_prefix="kmeans",
     )
-    views = app.view_functions
-    per_address = limiter.limit(
-        lambda: current_app.config["SESSION_CREATE_LIMIT"],
-        error_message="too many new sessions from this address; wait a moment")
-    views["api.create_session"] = per_address(views["api.create_session"])
+    for endpoint, view in app.view_functions.items():
+        if hasattr(view, "rate_limit"):
+            app.view_functions[endpoint] = _limited(limiter, view, *view.rate_limit)
     app.extensions["step_limit"] = step_limit(app.config)
-    # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
-    analysis = limiter.shared_limit(
-        lambda: current_app.config["ANALYSIS_LIMIT"], scope="analysis",
-        key_func=lambda: request.view_args["session_id"],
-        error_message="too many elbow or restart requests on this session; wait a moment")
-    for name in ANALYSIS_ENDPOINTS:
-        views[f"analysis.{name}"] = analysis(views[f"analysis.{name}"])
     app.extensions["rate_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def rate_limited(setting, message, scope=None, per_session=False):
+    """Limit a view to the config's ``setting`` ("120 per minute") per client address,
+    or per session (its ``session_id``); views of one ``scope`` share one count."""
+    def mark(view):
+        view.rate_limit = (setting, message, scope, per_session)
+        return view
+    return mark
+
+
+def _limited(limiter, view, setting, message, scope, per_session):
+    limit = lambda: current_app.config[setting]  # noqa: E731 - read per request
+    key = (lambda: request.view_args["session_id"]) if per_session else None
+    decorate = limiter.shared_limit(limit, scope=scope, key_func=key, error_message=message) \
+        if scope else limiter.limit(limit, key_func=key, error_message=message)
+    return decorate(view)
 
 
 def step_limit(config):

@@ -90,7 +90,8 @@ export class Restarts {
         hovertemplate: 'seed %{y}: inertia %{x:.6~g}<extra></extra>',
       },
       {
-        type: 'scatter', name: 'best', x: [best.inertia], y: [best.seed], mode: 'markers',
+        // best is null until a first run is done (a slow run spans several answers).
+        type: 'scatter', name: 'best', x: best ? [best.inertia] : [], y: best ? [best.seed] : [], mode: 'markers',
         marker: { size: 15, symbol: 'star', color: BEST },
         hovertemplate: 'best: seed %{y}, inertia %{x:.6~g}<extra></extra>',
       },

@@ -1,0 +1,380 @@
+"""The API's requests and answers, declared once with pydantic.
+
+Each declared type pairs a check from ``app.web.validation`` (so every message
+is written there) with the JSON Schema of what it takes; the requests are
+validated by these models and ``/api/openapi.json`` is generated from them
+(``app.web.openapi``). The limits come from the app's configuration:
+``requests(config)`` builds the request models once, in ``create_app``.
+"""
+
+from types import SimpleNamespace
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+
+from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.core import datasets, engine
+from app.core.analysis import SEEDED_INITS
+from app.web import validation
+from app.web.catalog import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS, dataset_entries
+from app.web.validation import MAX_COORDINATE, MAX_LABEL, refuse
+
+
+# --- Declared types: a check, and the schema of what it takes --------------------------
+
+def _declared(check, schema_type):
+    return Annotated[Any, PlainValidator(check, json_schema_input_type=schema_type)]
+
+
+def Integer(minimum, maximum, nullable=False):
+    schema = Annotated[int, Field(ge=minimum, le=maximum)]
+    return _declared(validation.integer(minimum, maximum, nullable),
+                     Optional[schema] if nullable else schema)
+
+
+def Number(minimum, maximum):
+    return _declared(validation.number(minimum, maximum),
+                     Annotated[float, Field(ge=minimum, le=maximum)])
+
+
+Boolean = _declared(validation.boolean, bool)
+
+
+def Choice(options):
+    return _declared(validation.choice(options), Literal[tuple(options)])
+
+
+Coordinate = Annotated[float, Field(ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
+Pair = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
+
+
+def Points(max_points, min_points=1):
+    return _declared(validation.points(max_points, min_points),
+                     Annotated[list[Pair], Field(min_length=min_points, max_length=max_points)])
+
+
+Flag = _declared(validation.flag, Literal["0", "1"])
+
+
+def Parameter(spec):
+    """A data set's parameter, as the catalog declares it."""
+    kinds = {"integer": lambda: Integer(spec["minimum"], spec["maximum"], spec.get("nullable")),
+             "number": lambda: Number(spec["minimum"], spec["maximum"]),
+             "boolean": lambda: Boolean}
+    return kinds[spec["type"]]()
+
+
+# --- Requests ------------------------------------------------------------------------
+
+class Body(BaseModel):
+    """A JSON object of known fields; an unknown one is named in the refusal."""
+
+    model_config = ConfigDict(extra="forbid")
+    where: ClassVar[str] = "the body"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_known_fields(cls, value):
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - set(cls.model_fields))
+            if unknown:
+                raise refuse("unknown" if cls.model_fields else "no_fields", field=unknown[0],
+                             where=cls.where, allowed=sorted(cls.model_fields))
+        return value
+
+
+class Query(BaseModel):
+    """Query parameters, read by ``app.web.query.read``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+AHEAD = ("With 1, the answer says under \"next\" what the next step would change, without "
+         "taking it: the page draws a click at once.")
+
+
+class AheadQuery(Query):
+    ahead: Flag = Field("0", validate_default=True, description=AHEAD)
+
+
+class NoQuery(Query):
+    pass
+
+
+class NoBody(Body):
+    pass
+
+
+def _dataset_model(entry):
+    """A data set's parameters as a model, its description the catalog's."""
+    fields = {"name": (Literal[entry["name"]], ...)}
+    for key, spec in entry["params"].items():
+        fields[key] = (Parameter(spec), Field(spec["default"], description=spec["description"]))
+    model = type(f"{_camel(entry['name'])}Dataset", (Body,), {
+        "__doc__": entry["description"],
+        "__annotations__": {key: kind for key, (kind, _) in fields.items()},
+        **{key: default for key, (_, default) in fields.items() if default is not ...},
+        "where": f"data set {entry['name']!r}",
+    })
+    return model
+
+
+def _custom_model(entry, max_points):
+    class CustomDataset(Body):
+        __doc__ = entry["description"]
+        where: ClassVar[str] = "data set 'custom'"
+        name: Literal["custom"]
+        points: Points(max_points) = Field(..., description="The points, as [x, y] pairs.")
+        labels: _declared(lambda value: value,
+                          Optional[list[Annotated[int, Field(ge=0, le=MAX_LABEL)]]]) = Field(
+            None, description="Optional true classes, one integer per point.")
+
+        @model_validator(mode="after")
+        def _one_label_per_point(self):
+            if self.labels is None:
+                return self
+            if not isinstance(self.labels, list) or len(self.labels) != len(self.points):
+                raise refuse("labels", at=("labels",), count=len(self.points))
+            check = validation.integer(0, MAX_LABEL)
+            for index, label in enumerate(self.labels):
+                try:
+                    check(label)
+                except PydanticCustomError as error:
+                    raise refuse(error.type, at=("labels", index), **error.context) from None
+            return self
+
+    return CustomDataset
+
+
+def requests(config):
+    """Every request's model, with the limits of ``config``."""
+    catalog = dataset_entries(config["MAX_POINTS"])
+    variants = {entry["name"]: _custom_model(entry, config["MAX_POINTS"])
+                if entry["name"] == "custom" else _dataset_model(entry) for entry in catalog}
+    name_check = validation.choice(tuple(variants))
+
+    def check_dataset(value):
+        """The data set asked for, a name or an object: (its model's instance)."""
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict):
+            raise refuse("dataset")
+        try:
+            name_check(value.get("name"))
+        except PydanticCustomError as error:
+            raise refuse("choice", at=("name",), **error.context) from None
+        return validation.validated_or_refused(variants[value["name"]], value, "dataset")
+
+    Variant = Annotated[Union[tuple(variants.values())], Field(discriminator="name")]
+
+    class SessionCreate(Body):
+        """A new session on a data set."""
+        dataset: _declared(check_dataset, Union[Literal[tuple(variants)], Variant]) = Field(
+            ..., description="A data set's name, or its name and parameters.")
+        k: Integer(1, config["MAX_K"]) = Field(
+            ..., description="Number of clusters; at most the number of points.")
+        init: Choice(engine.INIT_METHODS) = Field("kmeans++", description="How to start.")
+        seed: Integer(0, datasets.SEED_MAX) = Field(0, description="Seed of the start.")
+
+    class InitBody(Body):
+        centroids: Optional[Points(config["MAX_K"])] = Field(
+            None, description="For init='manual': exactly k centroids, in view coordinates.")
+
+    class RunBody(Body):
+        max_iter: Integer(0, config["MAX_ITER"]) = Field(
+            config["DEFAULT_MAX_ITER"], description="Updates to take at most.")
+
+    class ElbowQuery(Query):
+        k_max: Integer(1, config["MAX_K"]) = Field(
+            None, json_schema_extra=_no_default,
+            description=f"Largest k; default {DEFAULT_K_MAX}, at most the number of points.")
+
+    class RestartsQuery(Query):
+        n: Integer(1, MAX_RESTARTS) = Field(DEFAULT_RESTARTS, description="Seeded runs.")
+        init: Choice(SEEDED_INITS) = Field(
+            None, json_schema_extra=_no_default,
+            description="Default: the session's, or kmeans++ for a manual one.")
+
+    return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
+                           no_body=NoBody, ahead=AheadQuery, no_query=NoQuery,
+                           elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)
+
+
+def current():
+    """The request models of the app handling the request."""
+    return current_app.extensions["schemas"]
+
+
+def _no_default(schema):
+    schema.pop("default", None)
+
+
+def _camel(name):
+    return "".join(part.title() for part in name.split("_"))
+
+
+# --- Answers: declared for the document; Session and the views build them --------------
+
+Phase = Literal["new", "initialized", "assigned", "updated"]
+StepKind = Literal["init", "assign", "update"]
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(Answer):
+    """Every error, in one shape."""
+    error: str
+    status: int
+
+
+class Event(BaseModel):
+    """What a step did, in a teacher's words (an empty cluster also says which)."""
+    model_config = ConfigDict(extra="allow")
+    type: str
+    message: str
+
+
+class HistoryEntry(Answer):
+    step: StepKind
+    inertia: Optional[float]
+    changed: Optional[int]
+
+
+class Metrics(Answer):
+    """Against the true labels, after an assignment."""
+    ari: float = Field(description="sklearn.metrics.adjusted_rand_score")
+    purity: float = Field(ge=0, le=1)
+    contingency: list[list[Annotated[int, Field(ge=0)]]] = Field(
+        description="Points of each cluster (rows, k) in each true class (columns, as "
+                    "truth_names).")
+    truth_names: list[str]
+
+
+class State(Answer):
+    """A session after a step (no points)."""
+    id: str
+    dataset: dict[str, Any] = Field(description="The data set's name and parameters.")
+    n_samples: int
+    n_features: int
+    view_is_space: bool
+    has_images: bool
+    k: int
+    init: Literal[engine.INIT_METHODS]
+    seed: int
+    phase: Phase
+    next_step: Optional[StepKind]
+    iteration: int = Field(description="Updates done.")
+    centroids: Optional[list[Point]] = Field(description="In view coordinates.")
+    labels: Optional[list[int]]
+    inertia: Optional[float]
+    changed: Optional[int]
+    converged: bool
+    events: list[Event]
+    can_back: bool
+    history: list[HistoryEntry]
+    trail: list[list[Point]]
+    metrics: Optional[Metrics] = Field(
+        description="Against the true labels, after an assignment; null without labels or "
+                    "truth.")
+    next: Optional[dict[str, Any]] = Field(
+        None, description="Only with ahead=1: the fields of this state that the next step "
+                          "would change, with their new values; null when it cannot be told "
+                          "ahead (converged, or a manual start waiting for its centroids).")
+
+
+class FullState(State):
+    """A session with its points."""
+    points: list[Point]
+    truth: Optional[list[int]]
+    truth_names: Optional[list[str]]
+
+
+class Centroids(Answer):
+    """Centroids in every dimension of the clustering space; 28 × 28 images for MNIST."""
+    id: str
+    phase: Phase
+    iteration: int
+    dimensions: int
+    centroids: list[list[float]]
+    sizes: Optional[list[int]]
+    image_shape: Optional[list[int]]
+    images: Optional[list[list[list[float]]]]
+
+
+class Catalog(Answer):
+    """Every data set with its parameter schema."""
+    datasets: list[dict[str, Any]]
+
+
+class PageCatalog(Answer):
+    """What the page builds its form from: data sets, start methods, limits."""
+    model_config = ConfigDict(extra="allow")
+    datasets: list[dict[str, Any]]
+    starts: list[dict[str, Any]]
+    limits: dict[str, Any]
+
+
+COMPLETE = "False when the request ran out of time: ask again to go on from there."
+
+
+class Elbow(Answer):
+    k: list[int]
+    inertia: list[float]
+    silhouette: list[Optional[float]]
+    k_max: int
+    complete: bool = Field(description=COMPLETE)
+    starts: int
+
+
+class Start(Answer):
+    seed: int
+    inertia: float
+    iterations: int
+    converged: bool
+
+
+class Best(Answer):
+    seed: int
+    inertia: float
+
+
+class Current(Answer):
+    seed: int
+    init: Literal[engine.INIT_METHODS]
+    phase: Phase
+    inertia: Optional[float]
+    converged: bool
+
+
+class Restarts(Answer):
+    k: int
+    init: Literal[SEEDED_INITS]
+    n: int
+    complete: bool = Field(description=COMPLETE)
+    starts: list[Start]
+    best: Optional[Best] = Field(description="Null until a first run is done.")
+    current: Current
+
+
+class ReplayedStep(Answer):
+    step: StepKind
+    centroids: list[Point] = Field(description="In view coordinates.")
+    labels: Optional[list[int]]
+    inertia: Optional[float]
+    changed: Optional[int]
+    relocations: list[list[int]]
+
+
+class Export(Answer):
+    dataset: dict[str, Any]
+    k: int
+    init: Literal[engine.INIT_METHODS]
+    seed: int
+    points: list[Point]
+    truth: Optional[list[int]]
+    truth_names: Optional[list[str]]
+    steps: list[ReplayedStep]
