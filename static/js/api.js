@@ -64,6 +64,7 @@ async function step(id, name, body, version) {
 export const api = {
   catalog: () => call('GET', '/catalog'),
   createSession: (settings) => call('POST', '/sessions?ahead=1', settings),
+  session: (id) => call('GET', `/sessions/${encodeURIComponent(id)}?ahead=1`),
   step: (id, name, body = {}, version = null) => step(id, name, body, version),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),
   elbow: (id, kMax) => call('GET', `/sessions/${encodeURIComponent(id)}/elbow?k_max=${kMax}`),

@@ -29,6 +29,7 @@ export function findElements(root) {
   return {
     ...findStepperElements(root),
     form: byId('settings'),
+    stage: byId('stage'),
     dataset: byId('dataset'),
     description: byId('dataset-description'),
     params: byId('params'),
@@ -150,7 +151,9 @@ function whole(text) {
 /** Buttons, status lines and optional parts, for the page as it stands. */
 export function showStatus(el, page, running) {
   const { state, settings } = page;
-  const hasData = Boolean(page.session) || page.custom.points.length > 0;
+  const custom = settings.dataset.name === 'custom';
+  const hasData = !page.loading && !page.problem
+    && (Boolean(page.session) || (custom && page.custom.points.length > 0));
   const converged = Boolean(state?.converged);
   const { buttons } = el;
   for (const name of ['init', 'assign', 'update']) buttons[name].disabled = !hasData;

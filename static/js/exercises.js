@@ -51,15 +51,16 @@ export class Exercises {
     const texts = this.#sentences();
     const values = (kind) => this.catalog.explanations[kind].params.map((key) => settings.dataset[key]);
     const spread = texts['explain-spread'];
-    if (spread) spread.textContent = spreadText(values('spread'), this.#overlap(session), state);
+    if (spread) spread.textContent = spreadText(values('spread'), this.#overlap(session), page);
     if (texts['explain-scale']) texts['explain-scale'].textContent = scaleText(values('scale'), session);
     const pca = texts['explain-pca'];
     if (pca) pca.textContent = this.#pcaText(settings, values('pca'), state);
     const versus = this.el.form.querySelector('#explain-k');
     const drawn = this.#classesParam(settings.dataset.name);
-    const classes = drawn ? settings.dataset[drawn] : session?.truthNames?.length;
-    versus.hidden = !classes;
-    if (classes) showVersus(versus, settings, classes, state?.k ?? settings.k, Boolean(drawn));
+    const classes = drawn ? { count: settings.dataset[drawn], noise: false } : trueClasses(session);
+    const k = page.problem ? null : state?.k ?? settings.k;
+    versus.hidden = !classes.count || !k;
+    if (!versus.hidden) showVersus(versus, settings, classes, k, Boolean(drawn));
   }
 
   // The parameter that says how many true classes are drawn, if the data set has one.
@@ -138,12 +139,20 @@ function runKey(state) {
   return `${state.k} ${state.init} ${state.seed}`;
 }
 
-function spreadText([spreadOf], overlap, state) {
+// The true classes k is judged against. A class named "noise" (the mouse's) is no
+// cluster: k-means gives its points to the nearest centroids, so it is not counted.
+function trueClasses(session) {
+  const names = session?.truthNames ?? [];
+  const noise = names.includes('noise');
+  return { count: names.length - (noise ? 1 : 0), noise };
+}
+
+function spreadText([spreadOf], overlap, { state, loading }) {
   const spread = `Spread ${spreadOf}: `;
   const ari = state?.metrics
     ? ` ARI now ${state.metrics.ari.toFixed(3)}${state.converged ? ' (converged)' : ''}.`
     : '';
-  if (!overlap) return `${spread}drawing the blobs…`;
+  if (!overlap) return `${spread}${loading ? 'drawing the blobs…' : 'no blobs are drawn until the run can start.'}`;
   if (overlap.nearer === 0) {
     return `${spread}every point is nearer its own blob's centre than any other: the blobs `
       + `stand apart. Slide right to make them overlap.${ari}`;
@@ -199,12 +208,12 @@ function deviation(values) {
 }
 
 // "4 blobs generated | 3 clusters asked for", and what k-means makes of the difference.
-function showVersus(target, settings, classes, k, generated) {
-  const [one, many] = {
+function showVersus(target, settings, { count: classes, noise }, k, generated) {
+  const [one, many] = noise ? ['true cluster', 'true clusters'] : {
     blobs: ['blob', 'blobs'], mnist: ['digit', 'digits'],
   }[settings.dataset.name] ?? ['true class', 'true classes'];
   const made = generated ? 'generated' : 'true';
-  const noun = classes === 1 ? one : many;
+  const noun = noise ? `cluster${classes === 1 ? '' : 's'} plus noise` : classes === 1 ? one : many;
   const side = (before, count, after) => {
     const span = document.createElement('span');
     span.className = 'versus';
@@ -224,6 +233,7 @@ function showVersus(target, settings, classes, k, generated) {
   const line = document.createElement('span');
   line.className = 'versus-line';
   line.append(side(`${made}: `, classes, ` ${noun}`), side('asked: k = ', k, ''));
-  target.replaceChildren(line, `${verdict} k-means always makes exactly k clusters, right or `
+  const aside = noise ? ' The noise is no cluster: each of its points joins the nearest centroid.' : '';
+  target.replaceChildren(line, `${verdict}${aside} k-means always makes exactly k clusters, right or `
     + 'wrong; the elbow (right) can hint.');
 }

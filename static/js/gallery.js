@@ -2,6 +2,15 @@
 // its cluster's size, framed in its cluster's colour. One button per cluster,
 // so that picking one (mouse or keyboard) highlights its cluster in the plot.
 
+/** The means drawn larger, or back, by a toggle button. */
+export function wireLarger(button, container) {
+  button.addEventListener('click', () => {
+    const larger = button.getAttribute('aria-pressed') !== 'true';
+    button.setAttribute('aria-pressed', String(larger));
+    container.classList.toggle('large', larger);
+  });
+}
+
 /** Show the images of GET .../centroids (or placeholders while there are none). */
 export function drawGallery(container, gallery, colours, highlight) {
   const k = colours.length;
@@ -10,7 +19,7 @@ export function drawGallery(container, gallery, colours, highlight) {
     const size = gallery?.sizes?.[j];
     const label = size === undefined ? '–' : `${size}`;
     button.querySelector('.size').textContent = label;
-    button.setAttribute('aria-label', `Cluster ${j + 1}: ${size ?? 'no'} points`);
+    button.setAttribute('aria-label', `Cluster ${j}: ${size ?? 'no'} points`);
     button.setAttribute('aria-pressed', String(highlight === j));
     // A colour per cluster cannot live in the stylesheet; CSSOM is allowed by the CSP.
     button.style.borderColor = colours[j];
@@ -33,7 +42,8 @@ function tile(j) {
   return button;
 }
 
-// MNIST ink is high values; draw it dark on white, as on paper.
+// MNIST ink is high values; draw it dark on white, as on paper. A mean of many
+// digits is a faint blur of them, so each is shown with its own darkest ink black.
 function paint(canvas, image) {
   const context = canvas.getContext('2d');
   if (!image) {
@@ -42,8 +52,10 @@ function paint(canvas, image) {
     return;
   }
   const pixels = context.createImageData(28, 28);
-  image.flat().forEach((value, i) => {
-    const shade = 255 - Math.round(value);
+  const values = image.flat();
+  const darkest = Math.max(...values) || 1;
+  values.forEach((value, i) => {
+    const shade = 255 - Math.round((255 * value) / darkest);
     pixels.data.set([shade, shade, shade, 255], i * 4);
   });
   context.putImageData(pixels, 0, 0);

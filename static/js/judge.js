@@ -47,7 +47,7 @@ function table(contingency, names, standsFor, colours, noun) {
   const body = element.createTBody();
   contingency.forEach((row, j) => {
     const tr = body.insertRow();
-    const cluster = headerCell('row', String(j + 1));
+    const cluster = headerCell('row', String(j)); // scikit-learn's labels_: 0 to k - 1
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.setAttribute('aria-hidden', 'true');

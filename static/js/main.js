@@ -6,8 +6,8 @@ import { dataSeedOf } from './catalog.js';
 import {
   clickTarget, findElements, readSettings, setupForm, showParams, showSpeed, showStatus,
 } from './controls.js';
-import { formatPoints, parsePoints } from './custom.js';
-import { drawGallery } from './gallery.js';
+import { formatPoints, parsePoints, readPointsFile } from './custom.js';
+import { drawGallery, wireLarger } from './gallery.js';
 import { bindKeys } from './keyboard.js';
 import { drawObjective } from './objective.js';
 import { palette } from './palette.js';
@@ -26,7 +26,7 @@ async function main() {
   const el = findElements(document);
   const regions = new RegionsLayer(el.regions, el.plot);
   const share = wireShare(document, () => stepper.page);
-  let drawnState;
+  let drawn = {};
   let teaching = null;
   const render = () => {
     const { page } = stepper;
@@ -36,8 +36,9 @@ async function main() {
     showStatus(el, page, runner.running);
     renderGallery();
     share.refresh();
-    if (page.state !== drawnState) {
-      drawnState = page.state;
+    const shown = { state: page.state, session: page.session, loading: page.loading, problem: page.problem };
+    if (Object.keys(shown).some((key) => shown[key] !== drawn[key])) {
+      drawn = shown;
       afterPaint(() => {
         drawObjective(el.objective, page.state?.history ?? []);
         teaching?.show(page);
@@ -49,7 +50,9 @@ async function main() {
     el.gallerySection.hidden = !state?.has_images;
     if (state?.has_images) drawGallery(el.gallery, images, palette(state.k), highlight);
   };
-  const stepper = new Stepper({ onChange: render, onImages: renderGallery });
+  const stepper = new Stepper({
+    onChange: render, onImages: renderGallery, kMax: () => Number(el.k.max || Infinity), keep: true,
+  });
   const runner = new Runner({
     step: () => stepper.take('step'),
     interval: () => 1000 / Number(el.speed.value),
@@ -62,10 +65,28 @@ async function main() {
     el.error.textContent = error.message;
     return;
   }
-  setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
+  const wanted = settingsFromUrl(window.location.search);
+  setupForm(el, stepper.page.catalog, wanted);
   teaching = new Teaching(document, el, stepper.page.catalog, () => openFromForm(el, stepper, runner));
   wire(el, stepper, runner, render);
+  // Back and Forward: the settings of that entry, and the run this tab had for them.
+  window.addEventListener('popstate', () => {
+    setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
+    openFromForm(el, stepper, runner);
+  });
+  if (wanted.points) useLinkedPoints(el, stepper, wanted);
   await openFromForm(el, stepper, runner);
+  if (wanted.centroids && stepper.page.settings.init === 'manual') {
+    stepper.setPlaced(wanted.centroids);
+    el.manualCentroids.value = formatPoints(stepper.page.placed);
+  }
+}
+
+// A shared link's own points (see share.js), before its run opens.
+function useLinkedPoints(el, stepper, { points, labels }) {
+  const labelled = labels?.length === points.length ? labels : null;
+  stepper.page.custom = { points, labels: labelled };
+  showPoints(el, points, labelled, 'the link');
 }
 
 function wire(el, stepper, runner, render) {
@@ -74,7 +95,16 @@ function wire(el, stepper, runner, render) {
     stepper.take(name);
   };
   for (const [name, button] of Object.entries(el.buttons)) {
-    button.addEventListener('click', () => (name === 'run' ? runner.toggle() : act(name)));
+    button.addEventListener('click', (event) => {
+      if (name === 'run') {
+        runner.toggle();
+        return;
+      }
+      // Clicked or tapped (not pressed from the keyboard): the keys go to the stepper
+      // again, so Space takes the next step instead of pressing this button twice.
+      if (event.detail > 0) el.stage.focus({ preventScroll: true });
+      act(name);
+    });
   }
   bindKeys(document, { step: () => act('step'), back: () => act('back'), run: () => runner.toggle() });
   onPlotClick(el.plot, (x, y) => onPlotPoint(el, stepper, [x, y]));
@@ -87,6 +117,7 @@ function wire(el, stepper, runner, render) {
     stepper.page.byTruth = el.byTruth.checked;
     render();
   });
+  wireLarger(document.getElementById('gallery-larger'), el.gallery);
   el.gallery.addEventListener('click', (event) => {
     const tile = event.target.closest('[data-cluster]');
     if (!tile) return;
@@ -126,8 +157,15 @@ function wireCustomData(el, stepper) {
   el.csv.addEventListener('change', async () => {
     const [file] = el.csv.files;
     if (!file) return;
-    el.customPoints.value = await file.text();
-    el.customPoints.dispatchEvent(new Event('change', { bubbles: true }));
+    try {
+      const { points, labels } = await readPointsFile(file, stepper.page.catalog.limits.points.maximum);
+      showPoints(el, points, labels, file.name);
+      stepper.setCustom(points, labels);
+    } catch (error) {
+      stepper.say(error.message);
+    } finally {
+      el.csv.value = ''; // the same file chosen again is read again
+    }
   });
 }
 
@@ -140,12 +178,22 @@ function onPlotPoint(el, stepper, point) {
   else el.customPoints.value = formatPoints(page.custom.points);
 }
 
+// Thousands of lines in a text box take the browser seconds to lay out: a large
+// data set is named there, not listed.
+const LISTED = 2000;
+
+function showPoints(el, points, labels, source) {
+  const listed = points.length <= LISTED;
+  el.customPoints.value = listed ? formatPoints(points, labels) : '';
+  el.customPoints.placeholder = listed ? ''
+    : `${points.length.toLocaleString('en-US')} points from ${source}: too many to list here.`;
+}
+
 function withParsed(el, stepper, text, use) {
   try {
     use(parsePoints(text));
   } catch (error) {
-    stepper.page.error = error.message;
-    el.error.textContent = error.message;
+    stepper.say(error.message);
   }
 }
 
@@ -154,7 +202,13 @@ function openFromForm(el, stepper, runner) {
   const settings = readSettings(el);
   writeUrl(settings);
   el.manualCentroids.value = '';
-  return stepper.open(settings);
+  return stepper.open(settings).then(() => {
+    // A run taken up again after a reload brings its own points back.
+    const { custom } = stepper.page;
+    if (settings.dataset.name === 'custom' && !el.customPoints.value && custom.points.length) {
+      showPoints(el, custom.points, custom.labels, 'this run');
+    }
+  });
 }
 
 // The plot a student waits for goes first; the charts beside it after it is on screen.

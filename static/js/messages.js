@@ -6,6 +6,13 @@ import { placesCentroids, startOf } from './catalog.js';
 /** The line above the plot: the next step, in a teacher's words. */
 export function nextStepText(page) {
   const { state, settings } = page;
+  const custom = settings.dataset.name === 'custom';
+  if (page.loading) return `Loading ${titleOf(page)}… (the first time can take a few seconds)`;
+  if (page.problem) {
+    return custom && page.custom.points.length ? 'Change k, or add points, to start a run.'
+      : 'Change k to start a run.';
+  }
+  if (!page.session && !custom) return 'The run could not start: the message below says why.';
   if (!page.session && page.custom.points.length === 0) {
     return 'Click in the plot to add points, or upload a CSV of x,y.';
   }
@@ -23,11 +30,47 @@ export function nextStepText(page) {
     + 'where their squared distances add up least.';
 }
 
+function titleOf({ catalog, settings }) {
+  return catalog.datasets?.find((entry) => entry.name === settings.dataset.name)?.title ?? settings.dataset.name;
+}
+
+/** Why these settings cannot make a run, in plain words, or '' when they can.
+ * points: how many points the run would have, when the page knows it (your own). */
+export function settingsProblem({ k }, kMax, points = null) {
+  const most = Number.isFinite(kMax) ? kMax : null;
+  if (!Number.isInteger(k) || k < 1 || (most !== null && k > most)) {
+    return most === null ? 'k must be a whole number, 1 or more.'
+      : `k must be a whole number from 1 to ${most}.`;
+  }
+  if (points !== null && k > points) return tooFewPoints(k, points);
+  return '';
+}
+
+function tooFewPoints(k, points) {
+  return `k = ${k} is more than the ${points} point${points === 1 ? '' : 's'}: k-means needs `
+    + 'at least one point for each cluster.';
+}
+
+/** The server's words, where they name its fields, in a student's. */
+export function plainWords(message) {
+  const fewer = /^k=(\d+) should be <= n_samples=(\d+)$/.exec(message);
+  if (fewer) return tooFewPoints(Number(fewer[1]), Number(fewer[2]));
+  const many = /^dataset\.points has (\d+) points; between \d+ and (\d+) are allowed$/.exec(message);
+  if (many) return tooManyPoints('These data have', Number(many[1]), Number(many[2]));
+  return message.replaceAll('dataset.', '').replaceAll('n_samples', 'the number of points');
+}
+
+/** "This file has 200,000 points; the most is 20,000." */
+export function tooManyPoints(what, count, most) {
+  const number = (n) => n.toLocaleString('en-US');
+  return `${what} ${number(count)} points; the most is ${number(most)}.`;
+}
+
 function initText(placed, { k, init }, catalog) {
   if (!placesCentroids(catalog, init)) {
     return `Next, Init: choose ${k} starting centroids; ${startOf(catalog, init).next}.`;
   }
-  if (placed < k) return `Click in the plot to place starting centroid ${placed + 1} of ${k}.`;
+  if (placed < k) return `Click in the plot to place starting centroid ${placed} (${placed + 1} of ${k}).`;
   return `Next, Init: start from the ${k} centroids you placed.`;
 }
 

@@ -26,6 +26,7 @@ export function drawObjective(div, history) {
     {
       type: 'scatter', name: 'converged', x: end ? [end.x] : [], y: end ? [end.y] : [],
       mode: 'markers', marker: { symbol: 'star', size: 16, color: GOOD, line: { color: '#fff', width: 1 } },
+      cliponaxis: false, // the star sits on the curve's last, lowest point: kept whole at the edge
       hovertemplate: 'Converged at Assign %{x}<extra></extra>',
     },
   ];
@@ -53,8 +54,10 @@ function note(count, end) {
     };
   }
   if (!end) return null;
+  // Beside the star, on the side with room, so that it never reaches the axis's numbers.
+  const early = end.x <= (Math.max(count, 5) + 1) / 2;
   return {
-    text: 'converged', showarrow: false, x: end.x, y: end.y, yshift: 10,
-    xanchor: 'right', yanchor: 'bottom', font: { color: GOOD },
+    text: 'converged', showarrow: false, x: end.x, y: end.y, yshift: 12,
+    xanchor: early ? 'left' : 'right', xshift: early ? 4 : -4, yanchor: 'bottom', font: { color: GOOD },
   };
 }

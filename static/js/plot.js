@@ -6,6 +6,7 @@
 
 import { OUTLINE } from './palette.js';
 
+// Centroids are numbered 0 to k - 1, as scikit-learn's labels_.
 // Every step redraws the whole figure (Plotly does so whenever a trace's data
 // change), so what each redraw need not do is said here. An axis left without
 // a type makes Plotly read every point to guess it; tick labels left to
@@ -31,13 +32,14 @@ export function drawPlot(div, scene) {
   if (sameScene(drawnScenes.get(div), scene)) return Promise.resolve();
   drawnScenes.set(div, scene);
   const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
-  // The config only when the data set changes: given again, Plotly compares it deeply
-  // on every step. Plotly's own camera button saves the figure as a PNG named after it.
+  // The config only the first time: given again, Plotly compares it deeply on every
+  // step, and a changed one makes it build the figure anew (its WebGL context too),
+  // which takes seconds on a slow laptop. Plotly's own camera button saves the figure
+  // as a PNG named after the data set; the name is read when the button is pressed.
+  const filename = `kmeans-${scene.name}`;
   let config;
-  if (div.dataset.configFor !== scene.name) {
-    div.dataset.configFor = scene.name;
-    config = { ...CONFIG, toImageButtonOptions: { filename: `kmeans-${scene.name}`, scale: 2 } };
-  }
+  if (!div._context) config = { ...CONFIG, toImageButtonOptions: { filename, scale: 2 } };
+  else div._context.toImageButtonOptions.filename = filename;
   return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config)
     .then(() => followZoom(div));
 }
@@ -96,15 +98,21 @@ export function refit(div) {
   if (div._fullLayout) showView(div);
 }
 
-/** Call handler(x, y), in data coordinates, for a click on the plot area. */
+/** Call handler(x, y), in data coordinates, for a click or tap on the plot area. */
 export function onPlotClick(div, handler) {
+  // Plotly re-dispatches a click of its own after its drag layer saw one. After a
+  // tap it builds that click from the touchend, which has no coordinates (0, 0), so
+  // the place is taken from where the pointer went down: a click or tap never moves.
+  let down = null;
+  div.addEventListener('pointerdown', (event) => {
+    down = { x: event.clientX, y: event.clientY };
+  }, { capture: true });
   div.addEventListener('click', (event) => {
-    // Plotly re-dispatches a click of its own after its drag layer saw one.
     if (event.isTrusted || !event.target.closest?.('.nsewdrag')) return;
+    const at = down ?? { x: event.clientX, y: event.clientY };
     const { xaxis, yaxis } = div._fullLayout;
     const box = div.getBoundingClientRect();
-    handler(xaxis.p2c(event.clientX - box.left - xaxis._offset),
-      yaxis.p2c(event.clientY - box.top - yaxis._offset));
+    handler(xaxis.p2c(at.x - box.left - xaxis._offset), yaxis.p2c(at.y - box.top - yaxis._offset));
   });
 }
 
@@ -161,7 +169,7 @@ function previousTrace({ previous, centroidColours }) {
     y: positions.map((p) => p[1]),
     mode: 'markers',
     marker: { size: 15, symbol: 'circle-open', color: centroidColours, line: { width: 3 } },
-    customdata: positions.map((_, j) => j + 1),
+    customdata: positions.map((_, j) => j),
     hovertemplate: 'Centroid %{customdata} was here<extra></extra>',
   };
 }
@@ -174,7 +182,7 @@ function centroidsTrace({ centroids, centroidColours }) {
     y: centroids.map((p) => p[1]),
     mode: 'markers',
     marker: { size: 19, color: centroidColours, line: { color: OUTLINE, width: 2.5 } },
-    customdata: centroids.map((_, j) => j + 1),
+    customdata: centroids.map((_, j) => j),
     hovertemplate: 'Centroid %{customdata}<br>(%{x:.3~g}, %{y:.3~g})<extra></extra>',
   };
 }

@@ -6,8 +6,12 @@ import { FADED, UNASSIGNED, palette } from './palette.js';
 // An empty custom plot still needs axes to click into.
 const CUSTOM_CANVAS = { x: [0, 10], y: [0, 10] };
 
+// What a data set that is still loading shows: nothing, on its own axes.
+const NOTHING = { xs: new Float64Array(0), ys: new Float64Array(0), ranges: { x: [0, 1], y: [0, 1], equal: false } };
+
 export function scene(page) {
-  const data = page.session ?? customData(page.custom);
+  const data = page.session
+    ?? (page.settings.dataset.name === 'custom' ? customData(page.custom) : NOTHING);
   const { state } = page;
   const colours = palette(state?.k ?? page.settings.k);
   const centroids = state?.centroids ?? page.placed;

@@ -1,6 +1,6 @@
-// Share and Embed on the full page: a link to /embed that reproduces the current
-// run (same data, same starting centroids, same steps), and an <iframe> for a
-// course page, shown in a read-only box with a Copy button.
+// Share and Embed on the full page: a link to the full page that reproduces the
+// current run (same data, same starting centroids, same steps), and an <iframe>
+// of /embed for a course page, shown in a read-only box with a Copy button.
 
 import { datasetOf, placesCentroids } from './catalog.js';
 import { settingsQuery } from './state.js';
@@ -9,8 +9,9 @@ import { settingsQuery } from './state.js';
 const LONG_LINK = 4000;
 export const FRAME_SIZE = { width: 720, height: 520 }; // fits the embed at that width
 
-/** The absolute /embed link for the page's run; custom points and placed centroids included. */
-export function embedUrl(base, page) {
+/** The absolute link to the full page (path '/') or the embed ('/embed') for the page's
+ * run; custom points and placed centroids included. */
+export function runUrl(base, page, path = '/embed') {
   const { settings, custom, placed } = page;
   const query = settingsQuery(settings);
   if (settings.dataset.name === 'custom') {
@@ -21,7 +22,7 @@ export function embedUrl(base, page) {
     query.set('centroids', placed.flat().join(','));
   }
   // Commas need no escaping in a query, and unescaped they stay readable.
-  return new URL(`/embed?${query.toString().replaceAll('%2C', ',')}`, base).href;
+  return new URL(`${path}?${query.toString().replaceAll('%2C', ',')}`, base).href;
 }
 
 /** The <iframe> a course author pastes into a page. */
@@ -64,7 +65,7 @@ export function wireShare(root, currentPage) {
   const refresh = () => {
     const page = currentPage();
     if (!shown || !page.settings) return;
-    const url = embedUrl(root.location.href, page);
+    const url = runUrl(root.location.href, page, shown === 'share' ? '/' : '/embed');
     const text = shown === 'share' ? url : iframeSnippet(url, runTitle(page));
     if (text === el.text.value) return; // keep a selection, and "Copied.", while steps go on
     el.text.value = text;

@@ -13,7 +13,10 @@
 
 import { api, versionOf } from './api.js';
 import { placesCentroids } from './catalog.js';
-import { adoptSession, createPage, dropSession } from './state.js';
+import { plainWords, settingsProblem } from './messages.js';
+import {
+  adoptSession, createPage, dropSession, keepSession, keptSession,
+} from './state.js';
 
 const EXPIRED = 404;
 const MOVED_ON = 412;
@@ -29,28 +32,72 @@ export class Stepper {
 
   #version = null; // of the run as the last answer showed it
 
-  /** onImages, if given, gets the centroids as images (MNIST); without it none are fetched. */
-  constructor({ onChange, onImages = null }) {
+  /** onImages, if given, gets the centroids as images (MNIST); without it none are fetched.
+   * kMax() is the largest k the form allows; keep, whether the session's id is kept for a reload. */
+  constructor({ onChange, onImages = null, kMax = () => Infinity, keep = false }) {
     this.page = createPage();
     this.onChange = onChange;
     this.onImages = onImages;
+    this.kMax = kMax;
+    this.keep = keep;
   }
 
-  /** Start afresh from these settings: a new session, shown at once (custom data: once it has points). */
+  /** Start from these settings: the run this tab last had for them if the server still
+   * has it, else a new session (custom data: once it has points). The old run leaves
+   * the screen at once, and the page says it is loading until the new one is here. */
   async open(settings) {
     const { page } = this;
+    const ticket = ++this.#opening;
     page.settings = settings;
     page.placed = [];
     page.error = '';
     dropSession(page);
-    if (settings.dataset.name !== 'custom' || page.custom.points.length > 0) {
-      try {
-        await this.#createSession();
-      } catch (error) {
-        page.error = error.message;
+    if (this.#blocked()) {
+      this.onChange();
+      return;
+    }
+    const custom = settings.dataset.name === 'custom';
+    const kept = this.keep ? keptSession(settings) : null;
+    if (!kept && custom && page.custom.points.length === 0) {
+      this.onChange();
+      return;
+    }
+    page.loading = true;
+    this.onChange();
+    try {
+      if (kept) await this.#resume(kept, ticket);
+      if (!page.session && ticket === this.#opening && !(custom && page.custom.points.length === 0)) {
+        await this.#createSession(ticket);
       }
+    } catch (error) {
+      if (ticket === this.#opening) page.error = plainWords(error.message);
+    } finally {
+      if (ticket === this.#opening) page.loading = false;
     }
     this.onChange();
+  }
+
+  // The settings cannot make a run (k out of range, more clusters than points): say why, send nothing.
+  #blocked() {
+    const { page } = this;
+    const { settings, custom } = page;
+    const points = settings.dataset.name === 'custom' && custom.points.length ? custom.points.length : null;
+    page.problem = settingsProblem(settings, this.kMax(), points);
+    page.loading = false;
+    if (page.problem) page.error = page.problem;
+    return Boolean(page.problem);
+  }
+
+  // A session this tab had: taken up where it was, unless the server has forgotten it.
+  async #resume(id, ticket) {
+    try {
+      const answer = await api.session(id);
+      if (ticket !== this.#opening) return;
+      adoptSession(this.page, answer);
+      this.#version = versionOf(answer);
+    } catch (error) {
+      if (error.status !== EXPIRED) throw error;
+    }
   }
 
   /** Take a step ('init', 'assign', 'update', 'step', 'back' or 'reset') after the one
@@ -68,6 +115,7 @@ export class Stepper {
     let before = null;
     let shown = null;
     try {
+      if (page.problem) throw new Error(page.problem);
       if (!page.session) await this.#createSession();
       const [endpoint, body] = request(name, page);
       const { id } = page.session;
@@ -89,7 +137,7 @@ export class Stepper {
       return !state.converged;
     } catch (error) {
       if (shown && page.state === shown) page.state = before; // refused: back to what the server kept
-      page.error = error.message;
+      page.error = plainWords(error.message);
       if (error.status === MOVED_ON && error.state) {
         page.state = error.state;
         this.#version = error.version;
@@ -125,19 +173,26 @@ export class Stepper {
   /** New custom points: the session that had the old ones is done with. */
   setCustom(points, labels) {
     const { page } = this;
+    this.#opening += 1; // a session still on its way was for the old points
     page.custom = { points, labels };
     page.error = '';
     dropSession(page);
+    this.#blocked();
     this.onChange();
   }
 
-  async #createSession() {
-    const ticket = ++this.#opening;
+  /** A message for the student (a file that cannot be read, say), with nothing else changed. */
+  say(message) {
+    this.page.error = message;
+    this.onChange();
+  }
+
+  async #createSession(ticket = ++this.#opening) {
     const created = await api.createSession(withCustomPoints(this.page.settings, this.page.custom));
-    if (ticket === this.#opening) {
-      adoptSession(this.page, created);
-      this.#version = versionOf(created);
-    }
+    if (ticket !== this.#opening) return;
+    adoptSession(this.page, created);
+    this.#version = versionOf(created);
+    if (this.keep) keepSession(this.page.settings, created.id);
   }
 
   // The server forgot an idle session: start the same settings again.
@@ -146,7 +201,7 @@ export class Stepper {
       await this.#createSession();
       this.page.error += ' A new run has started from the same settings.';
     } catch (error) {
-      this.page.error = error.message;
+      this.page.error = plainWords(error.message);
     }
   }
 

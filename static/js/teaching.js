@@ -51,6 +51,8 @@ export class Teaching {
     const name = page.settings?.dataset.name;
     lookFor.textContent = datasetOf(this.catalog, name)?.look_for ?? '';
     const truth = page.session?.truth ?? page.custom.labels;
+    // Without true labels the table would stay empty: the metrics line says why.
+    this.parts.judge.hidden = !truth;
     showMetrics(metrics, page.state, Boolean(truth));
     this.#judge(page);
     showExports(exports, page.session);

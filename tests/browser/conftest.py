@@ -2,6 +2,7 @@
 small driver that clicks through the stepper and reads what its plot shows."""
 
 import contextlib
+import io
 import json
 import re
 import threading
@@ -9,8 +10,11 @@ import urllib.request
 from urllib.parse import urlsplit
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
+from scipy.spatial import cKDTree
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -20,7 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAPTOP = {"width": 1366, "height": 768}
-SESSION_IN_PATH = re.compile(r"/api/sessions/([^/]+)/")
+SESSION_IN_PATH = re.compile(r"/api/sessions/([^/?]+)")
 
 # What the plot shows, read from the figure Plotly keeps on its element.
 READ_FIGURE = """() => {
@@ -94,6 +98,20 @@ def stepper(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def stepper_on(browser, live_server):
+    """``stepper_on(viewport, **context options)``: the stepper on another screen (touch, a phone)."""
+    contexts = []
+
+    def open_on(viewport, **options):
+        context = browser.new_context(viewport=viewport, base_url=live_server, **options)
+        contexts.append(context)
+        return StepperPage(context.new_page(), live_server)
+    yield open_on
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
@@ -108,6 +126,7 @@ class StepperPage:
         self.origin = origin
         self.requests = []
         self.errors = []
+        self.created = None
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         # The browser reports here what the Content-Security-Policy blocked.
@@ -115,8 +134,9 @@ class StepperPage:
 
     def open(self, query=""):
         """Load the page with settings in its URL and wait for its session and plot."""
-        with self.page.expect_response(_creates_session):
+        with self.page.expect_response(_creates_session) as created:
             self.page.goto(f"/{query}")
+        self.created = created.value.json()["id"]
         self.page.wait_for_function("document.getElementById('plot').data?.length === 4")
 
     def click(self, name, endpoint=None):
@@ -153,6 +173,10 @@ class StepperPage:
     def figure(self):
         return self.page.evaluate(READ_FIGURE)
 
+    def screen(self, trace="points"):
+        """The plot as drawn, with where each point of `trace` is in it (see Screen)."""
+        return Screen.of(self.page, trace)
+
     def wait_for_labels(self, labels):
         self.page.wait_for_function(SHOWS_LABELS, arg=labels)
 
@@ -168,7 +192,7 @@ class StepperPage:
 
     def session_id(self):
         ids = [match.group(1) for url in self.requests if (match := SESSION_IN_PATH.search(url))]
-        return ids[-1]
+        return ids[-1] if ids else self.created
 
     def api(self, path):
         """GET from the API directly, past the page."""
@@ -190,3 +214,126 @@ def _answer_of(endpoint):
         return (response.request.method == "POST"
                 and urlsplit(response.url).path.endswith(f"/{endpoint}"))
     return is_answer
+
+
+# --- What the plot looks like, read from its pixels -------------------------------------
+
+# Where each point of a trace is drawn, in pixels of the plot's box, by Plotly's own
+# axis mapping (d2p) and the plot area's offset: what Plotly itself draws with.
+PLACES = """(name) => {
+    const plot = document.getElementById('plot');
+    const { xaxis, yaxis } = plot._fullLayout;
+    const trace = plot.data.find((t) => t.name === name);
+    const place = (x, y) => [xaxis._offset + xaxis.d2p(x), yaxis._offset + yaxis.d2p(y)];
+    const centroids = plot.data.find((t) => t.name === 'centroids');
+    return {
+        points: Array.from(trace.x, (x, i) => place(x, trace.y[i])),
+        centroids: Array.from(centroids.x, (x, i) => place(x, centroids.y[i])),
+        area: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length],
+    };
+}"""
+# The figure fills the plot's box: no refit is pending.
+FITTED = """() => {
+    const plot = document.getElementById('plot');
+    const svg = plot.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - plot.getBoundingClientRect().width) < 1
+        && Math.abs(svg.getBoundingClientRect().height - plot.getBoundingClientRect().height) < 1;
+}"""
+# Two frames: whatever was drawn before is on screen.
+PAINTED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+class Screen:
+    """A screenshot of the plot and where each point is in it.
+
+    Markers are sampled at their centre, and only where no other marker lies within
+    a marker's width, since a later marker may cover an earlier one. A region's
+    tint is a light colour (every channel >= 190) that is not grey; gridlines are
+    grey, and trails, edges and markers dark or far from the sampled background.
+    """
+
+    ALONE = 9  # px to the nearest other marker, so that the centre pixel is the marker's own
+
+    def __init__(self, image, points, centroids, area):
+        self.image = image
+        self.points = np.asarray(points, dtype=float).reshape(-1, 2)
+        self.centroids = np.asarray(centroids, dtype=float).reshape(-1, 2)
+        self.area = area
+
+    @classmethod
+    def of(cls, page, trace="points"):
+        # The plot may be refitting to its box (the lines above it changed): the places
+        # are read before and after the screenshot, and it is taken again until they agree.
+        page.wait_for_function(FITTED)
+        for _ in range(10):
+            page.evaluate(PAINTED)
+            places = page.evaluate(PLACES, trace)
+            shot = page.locator("#plot").screenshot(animations="disabled")
+            if page.evaluate(PLACES, trace) == places:
+                break
+        image = Image.open(io.BytesIO(shot)).convert("RGB")
+        return cls(image, places["points"], places["centroids"], places["area"])
+
+    def pixel(self, x, y):
+        return self.image.getpixel((int(round(x)), int(round(y))))
+
+    def inside(self, x, y, margin=4):
+        left, top, width, height = self.area
+        return left + margin <= x <= left + width - margin and top + margin <= y <= top + height - margin
+
+    def point_colours(self):
+        """{index: (r, g, b)} for the points whose centre can be read: alone and in view."""
+        if len(self.points) == 0:
+            return {}
+        markers = np.vstack([self.points, self.centroids])
+        nearest, _ = cKDTree(markers).query(self.points, k=2)
+        near_centroid = (cKDTree(self.centroids).query(self.points)[0] < 16
+                         if len(self.centroids) else np.zeros(len(self.points), bool))
+        return {i: self.pixel(*self.points[i]) for i in range(len(self.points))
+                if nearest[i, 1] > self.ALONE and not near_centroid[i] and self.inside(*self.points[i])}
+
+    def centroid_colours(self):
+        return [self.pixel(x, y) for x, y in self.centroids]
+
+    def background(self, step=14, clear=14):
+        """The colours of a grid of places in the plot area that no marker comes near."""
+        left, top, width, height = self.area
+        grid = np.array([(x, y) for x in np.arange(left + 6, left + width - 6, step)
+                         for y in np.arange(top + 6, top + height - 6, step)])
+        markers = np.vstack([self.points, self.centroids])
+        if len(markers):
+            grid = grid[cKDTree(markers).query(grid)[0] > clear]
+        return [self.pixel(x, y) for x, y in grid]
+
+    def tinted_share(self):
+        """The share of the background a region tints."""
+        colours = self.background()
+        assert len(colours) > 20, "too little background to judge the regions by"
+        return sum(map(tinted, colours)) / len(colours)
+
+
+def tinted(colour):
+    return min(colour) >= 190 and max(colour) - min(colour) >= 10
+
+
+def distance(a, b):
+    return float(np.linalg.norm(np.subtract(a, b, dtype=float)))
+
+
+def one_colour_each(colours_by_group, tolerance=24):
+    """{group: its one colour}, asserting every sampled pixel of a group is close to it."""
+    found = {}
+    for group, colours in colours_by_group.items():
+        assert colours, f"no point of {group!r} could be read on screen"
+        values, counts = np.unique(np.array(colours), axis=0, return_counts=True)
+        common = tuple(int(v) for v in values[counts.argmax()])
+        strays = [c for c in colours if distance(c, common) > tolerance]
+        assert len(strays) <= len(colours) // 20, f"{group!r} is drawn in {common} and in {strays[:5]}"
+        found[group] = common
+    return found
+
+
+def distinct(colours, apart=40):
+    """Whether every two colours differ by more than `apart` (RGB distance)."""
+    colours = list(colours)
+    return all(distance(a, b) > apart for i, a in enumerate(colours) for b in colours[i + 1:])

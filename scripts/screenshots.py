@@ -1,0 +1,52 @@
+"""Take the README's screenshots of today's page: python3 scripts/screenshots.py
+
+A converged MNIST run at 1280 x 900 (docs/screenshot.png) and a mouse run on a
+phone, 390 x 844 with touch (docs/screenshot-phone.png), from the app served on a
+free loopback port and Debian's Chromium."""
+
+import sys
+import threading
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from app import create_app  # noqa: E402  (the app of this checkout)
+
+ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking"]
+
+
+def run_to_convergence(page):
+    page.locator("#speed").focus()
+    page.keyboard.press("End")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#happened")).to_contain_text("Converged", timeout=120_000)
+    page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # the charts beside it
+
+
+def main():
+    server = make_server("127.0.0.1", 0, create_app({"RATE_LIMITS_ENABLED": False}), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=origin)
+        page.goto("/?dataset=mnist&pca_components=2&k=10&init=kmeans%2B%2B&seed=0")
+        expect(page.locator("#next")).to_contain_text("Next, Init", timeout=120_000)
+        run_to_convergence(page)
+        page.screenshot(path=ROOT / "docs" / "screenshot.png")
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True,
+                                 is_mobile=True, base_url=origin)
+        phone.goto("/?dataset=mouse&random_state=0&k=3&init=kmeans%2B%2B&seed=0")
+        expect(phone.locator("#next")).to_contain_text("Next, Init", timeout=60_000)
+        run_to_convergence(phone)
+        phone.locator("#stage").scroll_into_view_if_needed()
+        phone.screenshot(path=ROOT / "docs" / "screenshot-phone.png")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
