@@ -166,7 +166,10 @@ def _apply(session_id, action):
                        headers={"ETag": f'"{found.version}"'},
                        fields={"state": _with_ahead(presentation.state(found.session),
                                                     found.session, ahead)}) from None
-    response = jsonify(_with_ahead(presentation.state(found.session), found.session, ahead))
+    state = presentation.state(found.session)
+    for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
+        announce(found.session, state)
+    response = jsonify(_with_ahead(state, found.session, ahead))
     response.set_etag(str(found.version))
     return response
 

@@ -9,6 +9,7 @@ import {
 import { formatPoints, parsePoints } from './custom.js';
 import { drawGallery } from './gallery.js';
 import { bindKeys } from './keyboard.js';
+import { Live } from './live.js';
 import { drawObjective } from './objective.js';
 import { palette } from './palette.js';
 import { drawPlot, keepFitted, onPlotClick } from './plot.js';
@@ -28,6 +29,7 @@ async function main() {
   const share = wireShare(document, () => stepper.page);
   let drawnState;
   let teaching = null;
+  let live = null;
   const render = () => {
     const { page } = stepper;
     const view = scene(page);
@@ -36,6 +38,7 @@ async function main() {
     showStatus(el, page, runner.running);
     renderGallery();
     share.refresh();
+    live?.rendered();
     if (page.state !== drawnState) {
       drawnState = page.state;
       afterPaint(() => {
@@ -65,7 +68,8 @@ async function main() {
   setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
   teaching = new Teaching(document, el, stepper.page.catalog, () => openFromForm(el, stepper, runner));
   wire(el, stepper, runner, render);
-  await openFromForm(el, stepper, runner);
+  live = new Live(document, { stepper, el, render });
+  if (!live.start()) await openFromForm(el, stepper, runner);
 }
 
 function wire(el, stepper, runner, render) {
