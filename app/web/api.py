@@ -34,7 +34,10 @@ def show_catalog():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(current_app.config))
+    document = openapi_document(current_app.config)
+    for paths in current_app.extensions.get("openapi_paths", ()):  # e.g. app.web.live's
+        document["paths"].update(paths(current_app.config))
+    return jsonify(document)
 
 
 @bp.post("/sessions")

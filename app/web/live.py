@@ -67,6 +67,7 @@ def init_app(app):
         store = MemoryClassrooms(**sizes)
     app.extensions["class_store"] = store
     app.extensions.setdefault("after_step", []).append(announce_step)
+    app.extensions.setdefault("openapi_paths", []).append(openapi_paths)
     app.register_blueprint(bp)
     _add_rate_limits(app)
 
@@ -399,3 +400,88 @@ def _find_page(code):
 
 def _missing(code, status, ended=False):
     return render_template("live_missing.html", code=str(code)[:12], ended=ended), status
+
+
+# --- The API's document ---------------------------------------------------------------
+
+def openapi_paths(config):
+    """The class endpoints, for the API's OpenAPI document (``api.openapi``)."""
+    code = {"name": "code", "in": "path", "required": True,
+            "schema": {"type": "string"}, "description": "The join code, e.g. K7QX2M."}
+    bearer = {"name": "Authorization", "in": "header", "required": False,
+              "schema": {"type": "string"}, "description": "Bearer and the teacher's token."}
+
+    def error(text):
+        return {"description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+    def answer(text, schema):
+        return {"description": text, "content": {"application/json": {"schema": schema}}}
+
+    described = {"type": "object", "required": ["code", "hold", "ended", "followers"],
+                 "properties": {"code": {"type": "string"}, "hold": {"type": "boolean"},
+                                "ended": {"type": "boolean"}, "followers": {"type": "integer"},
+                                "join_url": {"type": "string"},
+                                "projector_url": {"type": "string"},
+                                "token": {"type": "string"}}}
+    unknown = {"404": error("No class by this code."), "410": error("The class has ended.")}
+    full_state = {"$ref": "#/components/schemas/FullState"}
+    return {
+        "/api/classes": {"post": {
+            "operationId": "open_class",
+            "summary": "Teach a session live: a join code, and the teacher's token.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"session": {"type": "string"}},
+                "required": ["session"], "additionalProperties": False}}}},
+            "responses": {"201": answer("The class, with the teacher's token.", described),
+                          "400": error("No session given."),
+                          "404": error("No such session."),
+                          "409": error("The session is already taught live."),
+                          "429": error("Too many new classes from this address."),
+                          "503": error(f"{config['MAX_CLASSES']} classes are live already.")},
+        }},
+        "/api/classes/{code}": {
+            "get": {"operationId": "show_class", "summary": "The class and its followers.",
+                    "parameters": [code, bearer],
+                    "responses": {"200": answer("The class.", described),
+                                  "404": error("No class by this code."),
+                                  "429": error("Too many joins from this address.")}},
+            "patch": {"operationId": "change_class",
+                      "summary": "Hold the class on this step, or teach another session.",
+                      "parameters": [code, bearer],
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": {"type": "object", "additionalProperties": False,
+                                     "properties": {"hold": {"type": "boolean"},
+                                                    "session": {"type": "string"}}}}}},
+                      "responses": {"200": answer("The class.", described),
+                                    "400": error("Bad field."),
+                                    "403": error("Not the teacher's token."), **unknown}},
+            "delete": {"operationId": "end_class", "summary": "End the class.",
+                       "parameters": [code, bearer],
+                       "responses": {"204": {"description": "Ended."},
+                                     "403": error("Not the teacher's token."), **unknown}},
+        },
+        "/api/classes/{code}/fork": {"post": {
+            "operationId": "fork_class",
+            "summary": "The teacher's run as it stands, as a new session of one's own.",
+            "parameters": [code, {"name": "ahead", "in": "query", "required": False,
+                                  "schema": {"type": "string", "enum": ["0", "1"]}}],
+            "responses": {"201": answer("The new session, with its points.", full_state),
+                          "400": error("Bad ahead."),
+                          "409": error("The teacher holds the class on this step."),
+                          "429": error("Too many new sessions from this address."), **unknown},
+        }},
+        "/api/classes/{code}/events": {"get": {
+            "operationId": "class_events",
+            "summary": "Server-Sent Events: the run as it stands (run), then each step "
+                       "(step), hold and end; resumes after Last-Event-ID.",
+            "parameters": [code, {"name": "Last-Event-ID", "in": "header", "required": False,
+                                  "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
+            "responses": {"200": {"description": "The stream.",
+                                  "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                          "400": error("Bad Last-Event-ID."),
+                          "429": error("Too many joins from this address."),
+                          "503": error(f"{config['MAX_FOLLOWERS']} students follow already."),
+                          **unknown},
+        }},
+    }
