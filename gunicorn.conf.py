@@ -79,7 +79,10 @@ host = _settings["HOST"]
 bind = f"[{host}]:{_settings['PORT']}" if ":" in host else f"{host}:{_settings['PORT']}"
 workers = _workers(_settings["WEB_CONCURRENCY"], _settings["REDIS_URL"])
 threads = _settings["GUNICORN_THREADS"]
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# A live class's followers each hold a stream open for the lesson (app/web/live.py):
+# gevent holds one in a greenlet, up to this many per worker. README "Teach live".
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Every worker builds its own app after the fork: no Redis connection is shared, and
 # a reload runs new code. The libraries are imported in the master (see above).
 preload_app = False

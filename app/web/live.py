@@ -16,6 +16,7 @@ events carry the state without it), and every change needs the token.
 """
 
 import io
+import threading
 import time
 
 import orjson
@@ -66,6 +67,7 @@ def init_app(app):
 
         store = MemoryClassrooms(**sizes)
     app.extensions["class_store"] = store
+    app.extensions["class_snapshots"] = _Snapshots()
     app.extensions.setdefault("after_step", []).append(announce_step)
     app.extensions.setdefault("openapi_paths", []).append(openapi_paths)
     app.register_blueprint(bp)
@@ -185,6 +187,7 @@ def stream_events(code):
                  config["MAX_FOLLOWERS"])
     after = _last_event_id()
     sessions = get_store()
+    made = current_app.extensions["class_snapshots"]
 
     def snapshot():
         event_id = store.last_event_id(classroom.code)  # first: a step after it is sent again
@@ -192,7 +195,9 @@ def stream_events(code):
         session = None if now is None else sessions.get(now.session_id)
         if session is None:  # the class or the teacher's run was forgotten
             return Event(event_id + 1, "end", _encode({"reason": "expired"}))
-        return Event(event_id, "run", _run_data(session, now))
+        # A class joining at once gets one snapshot, made once per worker.
+        key = (classroom.code, event_id, session.id, len(session.steps), now.hold)
+        return made.get(key) or made.put(key, Event(event_id, "run", _run_data(session, now)))
 
     stream = _Stream(store, classroom.code, follower, snapshot, config)
     response = Response(stream.messages(after), mimetype="text/event-stream")
@@ -256,6 +261,27 @@ def qr_code(code):
 
 
 # --- Helpers ------------------------------------------------------------------------
+
+class _Snapshots:
+    """The last few snapshots this worker made: a room joining at once costs one."""
+
+    SIZE = 16
+
+    def __init__(self):
+        self._made = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._made.get(key)
+
+    def put(self, key, event):
+        with self._lock:
+            self._made[key] = event
+            while len(self._made) > self.SIZE:
+                self._made.pop(next(iter(self._made)))
+        return event
+
 
 class _Stream:
     """One follower's stream: the events of the class after the one it last had, in
