@@ -19,6 +19,7 @@ Loopback only; bounded in steps and in time by ``--max-seconds``.
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -31,8 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.services import Gunicorn, RedisServer, server_env  # noqa: E402
+from tests.services import Gunicorn, RedisServer, server_env, wait_until  # noqa: E402
 
+STARTUP_SECONDS = 300  # a shared, loaded machine can take minutes to start the workers
 RUN = {"dataset": {"name": "blobs", "n_samples": 5000, "centers": 8}, "k": 8, "init": "random",
        "seed": 1}
 
@@ -72,6 +74,7 @@ class Follower:
             head = await reader.readuntil(b"\r\n\r\n")
             self.status = int(head.split(b" ", 2)[1])
             if self.status != 200:
+                self.error = f"status {self.status}: {(await reader.read(300))!r}"
                 return
             while True:
                 message = await reader.readuntil(b"\n\n")
@@ -134,7 +137,20 @@ async def run_class(port, code, token, session_id, args):
             everyone.set()
 
     tasks = [asyncio.create_task(f.follow(port, code, connected)) for f in followers]
-    await asyncio.wait_for(everyone.wait(), args.max_seconds)
+    joined_at = time.perf_counter()
+    while not everyone.is_set():
+        try:
+            await asyncio.wait_for(everyone.wait(), 10)
+        except asyncio.TimeoutError:
+            print(f"{count[0]} of {len(followers)} streams open after "
+                  f"{time.perf_counter() - joined_at:.0f} s", file=sys.stderr)
+            if time.perf_counter() - joined_at > args.max_seconds:
+                waiting = [f.status for f in followers if f.first_id is None and not f.error]
+                print(f"waiting on streams whose status is {waiting}; errors "
+                      f"{[f.error for f in followers if f.error][:2]}", file=sys.stderr)
+                raise
+    print(f"all {len(followers)} streams open in {time.perf_counter() - joined_at:.1f} s",
+          file=sys.stderr)
     sent, failures, start = [], [], threading.Event()
     stepping = threading.Thread(target=teacher, args=(port, code, token, session_id, args.steps,
                                                       args.rate, sent, failures, start))
@@ -177,6 +193,19 @@ def report(followers, sent, failures, pending, args):
     return p95 <= 250 and missing == 0 and dropped == 0 and server_errors == 0
 
 
+@contextlib.contextmanager
+def started(server):
+    """The server, however long a loaded machine takes to import numpy in its workers."""
+    try:
+        try:
+            server.start()
+        except RuntimeError:
+            wait_until(lambda: server.answers("/readyz"), "gunicorn", seconds=STARTUP_SECONDS)
+        yield server
+    finally:
+        server.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", type=int, default=300)
@@ -195,7 +224,7 @@ def main():
                          GUNICORN_THREADS=str(args.threads),
                          KMEANS_JOIN_LIMIT="1000000 per minute",
                          KMEANS_MAX_FOLLOWERS=str(args.followers + 10))
-        with Gunicorn(Path(directory) / "gunicorn.log", env) as server:
+        with started(Gunicorn(Path(directory) / "gunicorn.log", env)) as server:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             status, session = call(connection, "POST", "/api/sessions", RUN)
             assert status == 201, session

@@ -179,13 +179,20 @@ def fork(code):
 
 @bp.get("/api/classes/<code>/events")
 def stream_events(code):
-    classroom = _find_live(code)
     config = current_app.config
     follower = new_session_id()
     store = get_classes()
-    store.follow(classroom.code, follower, 3 * config["CLASS_HEARTBEAT_SECONDS"],
-                 config["MAX_FOLLOWERS"])
     after = _last_event_id()
+    try:
+        classroom = _find_live(code)
+        store.follow(classroom.code, follower, 3 * config["CLASS_HEARTBEAT_SECONDS"],
+                     config["MAX_FOLLOWERS"])
+    except StoreUnavailable:
+        # A browser does not reopen a stream refused: open it, and let it ask Redis again.
+        read = classes.read_code(code)
+        if read is None:
+            raise UnknownClass(str(code)) from None
+        classroom = Classroom(code=read, session_id="", digest="")
     sessions = get_store()
     made = current_app.extensions["class_snapshots"]
 
@@ -197,7 +204,7 @@ def stream_events(code):
             return Event(event_id + 1, "end", _encode({"reason": "expired"}))
         # A class joining at once gets one snapshot, made once per worker.
         key = (classroom.code, event_id, session.id, len(session.steps), now.hold)
-        return made.get(key) or made.put(key, Event(event_id, "run", _run_data(session, now)))
+        return made.get_or_make(key, lambda: Event(event_id, "run", _run_data(session, now)))
 
     stream = _Stream(store, classroom.code, follower, snapshot, config)
     response = Response(stream.messages(after), mimetype="text/event-stream")
@@ -263,24 +270,23 @@ def qr_code(code):
 # --- Helpers ------------------------------------------------------------------------
 
 class _Snapshots:
-    """The last few snapshots this worker made: a room joining at once costs one."""
+    """The last few snapshots this worker made. A room joining at once costs one: the
+    first makes it while the others wait for it, rather than each making its own."""
 
     SIZE = 16
 
     def __init__(self):
         self._made = {}
-        self._lock = threading.Lock()
+        self._making = threading.Lock()
 
-    def get(self, key):
-        with self._lock:
-            return self._made.get(key)
-
-    def put(self, key, event):
-        with self._lock:
-            self._made[key] = event
-            while len(self._made) > self.SIZE:
-                self._made.pop(next(iter(self._made)))
-        return event
+    def get_or_make(self, key, make):
+        with self._making:
+            event = self._made.get(key)
+            if event is None:
+                event = self._made[key] = make()
+                while len(self._made) > self.SIZE:
+                    self._made.pop(next(iter(self._made)))
+            return event
 
 
 class _Stream:
@@ -297,13 +303,16 @@ class _Stream:
         listener = self.store.listen(self.code)  # first: nothing falls between it and the backlog
         try:
             yield f"retry: {RETRY_MS}\n\n".encode()
-            yield from self._send(self._since(after))
+            first = self._since(after)
+            yield from self._send(first or [])
             counted = time.monotonic()
             while self.last >= 0:
                 events = listener.wait(self.heartbeat)
-                if events and events[0].id > self.last + 1:
-                    events = self._since(self.last)
-                yield from self._send(events)
+                if first is None:  # the store did not answer the first time: again
+                    events = first = self._since(after)
+                elif events and events[0].id > self.last + 1:  # missed while Redis was away
+                    events = self._since(self.last) or events
+                yield from self._send(events or [])
                 if time.monotonic() - counted >= self.heartbeat:
                     counted = time.monotonic()
                     yield from self._send(self._recount())
@@ -313,12 +322,13 @@ class _Stream:
             self._quietly(self.store.unfollow, self.code, self.follower)
 
     def _since(self, after):
-        """The events after ``after`` (None: none yet), or the run as it stands."""
+        """The events after ``after`` (None: none yet), or the run as it stands; None
+        if the store does not answer (the next event or heartbeat asks again)."""
         try:
             events = None if after is None else self.store.events_after(self.code, after)
             return [self.snapshot()] if events is None else events
         except StoreUnavailable:
-            return []  # the heartbeat and the next event try again
+            return None
 
     def _recount(self):
         """Counted as a follower again; an "end" if the class went while nobody looked."""
