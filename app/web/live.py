@@ -36,16 +36,6 @@ from app.web.sessions import find_session, get_store
 
 bp = Blueprint("live", __name__)
 
-DEFAULTS = {
-    "MAX_CLASSES": 100,  # live classes on the server (all workers)
-    "MAX_FOLLOWERS": 500,  # open streams of one class
-    "CLASS_IDLE_SECONDS": 2 * 3600,  # a class its teacher leaves this long is forgotten
-    "CLASS_ENDED_SECONDS": 3600,  # an ended class is told as ended this long, then unknown
-    "CLASS_BACKLOG": 100,  # events a dropped stream can resume from
-    "CLASS_HEARTBEAT_SECONDS": 15.0,  # a comment on an idle stream, and the followers recounted
-    "CLASS_CREATE_LIMIT": "20 per minute",  # per client address
-    "JOIN_LIMIT": "300 per minute",  # per client address: a room shares one address
-}
 RETRY_MS = 1000  # how soon a browser opens a dropped stream again
 DRAW_CODE_TRIES = 20
 
@@ -53,9 +43,7 @@ DRAW_CODE_TRIES = 20
 def init_app(app):
     """The class store beside the session store, the blueprint, the rate limits, and
     the announcement of every step taken on a class's run."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    config = app.config
+    config = app.config  # the settings are declared in app.settings
     sizes = dict(max_classes=config["MAX_CLASSES"], idle_seconds=config["CLASS_IDLE_SECONDS"],
                  ended_seconds=config["CLASS_ENDED_SECONDS"], backlog=config["CLASS_BACKLOG"])
     if config["REDIS_URL"]:
