@@ -29,7 +29,7 @@ from app.core.classroom import Classroom, Event
 from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
-from app.web import validation
+from app.web import presentation, validation
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
 from app.web.sessions import find_session, get_store
@@ -156,9 +156,9 @@ def fork(code):
     session = find_session(classroom.session_id).copy()
     session.id = new_session_id()
     get_store().put(session)
-    state = session.state(with_points=True)
+    state = presentation.state(session, with_points=True)
     if ahead:
-        state["next"] = session.ahead(state)
+        state["next"] = presentation.ahead(session, state)
     response = jsonify(state)
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
@@ -353,7 +353,8 @@ def _followed(state):
 
 
 def _run_data(session, classroom):
-    return _encode({"state": _followed(session.state(with_points=True)), "hold": classroom.hold})
+    state = presentation.state(session, with_points=True)
+    return _encode({"state": _followed(state), "hold": classroom.hold})
 
 
 def _encode(data):
