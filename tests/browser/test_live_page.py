@@ -16,7 +16,9 @@ RUN = "?dataset=mouse&k=4&init=random&seed=3"  # 40 steps to convergence
 # What the page shows of a run: the plot's centroids and point colours, the
 # inertia chart's points and the sentence under the plot.
 SHOWN = """() => {
-    const traces = Object.fromEntries(document.getElementById('plot').data.map((t) => [t.name, t]));
+    const plot = document.getElementById('plot');
+    if (!plot?.data) return null; // not drawn yet
+    const traces = Object.fromEntries(plot.data.map((t) => [t.name, t]));
     const chart = document.getElementById('objective').data ?? [];
     return {
         centroids: traces.centroids.x.map((x, j) => [x, traces.centroids.y[j]]),
