@@ -37,6 +37,7 @@ def _load_settings():
 def _read(settings):
     try:
         return settings.read(names=("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS",
+                                    "GUNICORN_WORKER_CLASS", "GUNICORN_WORKER_CONNECTIONS",
                                     "REDIS_URL"))
     except settings.SettingError as error:
         raise SystemExit(str(error)) from None
@@ -79,7 +80,10 @@ host = _settings["HOST"]
 bind = f"[{host}]:{_settings['PORT']}" if ":" in host else f"{host}:{_settings['PORT']}"
 workers = _workers(_settings["WEB_CONCURRENCY"], _settings["REDIS_URL"])
 threads = _settings["GUNICORN_THREADS"]
-worker_class = "gthread"
+worker_class = _settings["GUNICORN_WORKER_CLASS"]
+# A live class's followers each hold a stream open for the lesson (app/web/live.py):
+# gevent holds one in a greenlet, up to this many per worker. README "Teach live".
+worker_connections = _settings["GUNICORN_WORKER_CONNECTIONS"]
 # Every worker builds its own app after the fork: no Redis connection is shared, and
 # a reload runs new code. The libraries are imported in the master (see above).
 preload_app = False

@@ -47,6 +47,10 @@ def create_app(test_config=None):
     from app.web import security
 
     security.init_app(app)
+
+    from app.web import live
+
+    live.init_app(app)
     return app
 
 

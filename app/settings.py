@@ -104,6 +104,10 @@ SETTINGS = (
             "gunicorn worker processes; more than 1 needs `REDIS_URL` (gunicorn refuses to "
             "start otherwise)", shown="1 without `REDIS_URL`, 2 with it"),
     Setting("GUNICORN_THREADS", count, 4, "threads per worker"),
+    Setting("GUNICORN_WORKER_CLASS", text, "gthread",
+            "gunicorn's worker class; `gevent` for a live class (see [Teach live](#teach-live))"),
+    Setting("GUNICORN_WORKER_CONNECTIONS", count, 1000,
+            "open connections (live streams) per gevent worker"),
     # --- sessions ---
     Setting("REDIS_URL", text, None,
             "Redis for the sessions and the rate limits, e.g. `redis://127.0.0.1:6379/0`; "
@@ -152,6 +156,20 @@ SETTINGS = (
             "steps per session, all step endpoints together; 429 beyond"),
     Setting("KMEANS_ANALYSIS_LIMIT", rate, "20 per minute",
             "elbow and restarts requests per session; 429 beyond"),
+    # --- live classes (app/web/live.py) ---
+    Setting("KMEANS_MAX_CLASSES", count, 100, "live classes on the server; 503 beyond"),
+    Setting("KMEANS_MAX_FOLLOWERS", count, 500, "students following one class; 503 beyond"),
+    Setting("KMEANS_CLASS_IDLE_SECONDS", seconds, 7200.0,
+            "a class its teacher leaves this long is forgotten, with its code"),
+    Setting("KMEANS_CLASS_ENDED_SECONDS", seconds, 3600.0,
+            "an ended class is told as ended this long"),
+    Setting("KMEANS_CLASS_BACKLOG", count, 100, "events a dropped stream can resume from"),
+    Setting("KMEANS_CLASS_HEARTBEAT_SECONDS", seconds, 15.0,
+            "a comment on an idle stream, and the followers recounted"),
+    Setting("KMEANS_CLASS_CREATE_LIMIT", rate, "20 per minute",
+            "new classes per client address; 429 beyond"),
+    Setting("KMEANS_JOIN_LIMIT", rate, "300 per minute",
+            "joins and streams opened per client address (a room shares one); 429 beyond"),
     Setting("KMEANS_TRUSTED_PROXIES", count, 0,
             "proxies in front whose `X-Forwarded-For` is believed (1 behind compose's nginx)"),
     Setting("KMEANS_FRAME_ANCESTORS", text, "*", "origins allowed to frame the stepper"),

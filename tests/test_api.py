@@ -1,5 +1,7 @@
 """The JSON API: a whole run, the catalog, the centroids, and every kind of bad input."""
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
@@ -186,7 +188,7 @@ def test_the_openapi_document_describes_every_api_route(client, app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api"):
             continue
-        path = rule.rule.replace("<session_id>", "{session_id}")
+        path = re.sub(r"<(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     links = document["paths"]["/api/sessions"]["post"]["responses"]["201"]["links"]

@@ -37,7 +37,10 @@ def show_catalog():
 @bp.get("/openapi.json")
 def openapi():
     query.read(request.args, schemas.current().no_query)
-    return jsonify(openapi_document(current_app.config, schemas.current()))
+    document = openapi_document(current_app.config, schemas.current())
+    for paths in current_app.extensions.get("openapi_paths", ()):  # e.g. app.web.live's
+        document["paths"].update(paths(current_app.config))
+    return jsonify(document)
 
 
 @bp.post("/sessions")
@@ -167,7 +170,10 @@ def _apply(session_id, action):
                        headers={"ETag": f'"{found.version}"'},
                        fields={"state": _with_ahead(presentation.state(found.session),
                                                     found.session, ahead)}) from None
-    response = jsonify(_with_ahead(presentation.state(found.session), found.session, ahead))
+    state = presentation.state(found.session)
+    for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
+        announce(found.session, state)
+    response = jsonify(_with_ahead(state, found.session, ahead))
     response.set_etag(str(found.version))
     return response
 

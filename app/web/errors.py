@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.core.session import StepRefused
 from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
+from app.stores.live import (ClassEnded, SessionTaught, TooManyClasses, TooManyFollowers,
+                             UnknownClass)
 
 
 class ApiError(Exception):
@@ -43,6 +45,15 @@ def as_api_error(error):
     if isinstance(error, SessionBusy):
         return ApiError(503, f"this session is busy with other steps (waited "
                              f"{error.waited_seconds:g} s); try again in a moment")
+    if isinstance(error, UnknownClass):
+        return ApiError(404, f"no class {error.code[:12]!r}: check the code; a class is "
+                             "forgotten once its teacher leaves it")
+    if isinstance(error, ClassEnded):
+        return ApiError(410, f"class {error.code} has ended")
+    if isinstance(error, SessionTaught):
+        return ApiError(409, f"this run is already taught live, as class {error.code}")
+    if isinstance(error, (TooManyClasses, TooManyFollowers)):
+        return ApiError(503, f"{error}; try again later", headers={"Retry-After": "60"})
     current_app.logger.warning("session store unreachable: %s", error)
     return ApiError(503, "the session store (Redis) cannot be reached; try again in a moment")
 
@@ -61,6 +72,11 @@ def register(app):
     @app.errorhandler(TooManySteps)
     @app.errorhandler(SessionBusy)
     @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(UnknownClass)
+    @app.errorhandler(ClassEnded)
+    @app.errorhandler(SessionTaught)
+    @app.errorhandler(TooManyClasses)
+    @app.errorhandler(TooManyFollowers)
     def domain_error(error):
         return api_error(as_api_error(error))
 

@@ -4,7 +4,7 @@
 /** Point the links at the session, or switch them off while there is none. */
 export function showExports(links, session) {
   for (const [link, file] of [[links.json, 'export.json'], [links.csv, 'export.csv']]) {
-    if (session) {
+    if (session?.id) { // a followed class's run has none
       link.href = `/api/sessions/${encodeURIComponent(session.id)}/${file}`;
       link.removeAttribute('aria-disabled');
     } else {

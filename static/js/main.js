@@ -9,6 +9,7 @@ import {
 import { formatPoints, parsePoints, readPointsFile } from './custom.js';
 import { drawGallery, wireLarger } from './gallery.js';
 import { bindKeys } from './keyboard.js';
+import { Live } from './live.js';
 import { drawObjective } from './objective.js';
 import { palette } from './palette.js';
 import { drawPlot, keepFitted, onPlotClick } from './plot.js';
@@ -28,6 +29,7 @@ async function main() {
   const share = wireShare(document, () => stepper.page);
   let drawn = {};
   let teaching = null;
+  let live = null;
   const render = () => {
     const { page } = stepper;
     const view = scene(page);
@@ -36,6 +38,7 @@ async function main() {
     showStatus(el, page, runner.running);
     renderGallery();
     share.refresh();
+    live?.rendered();
     const shown = { state: page.state, session: page.session, loading: page.loading, problem: page.problem };
     if (Object.keys(shown).some((key) => shown[key] !== drawn[key])) {
       drawn = shown;
@@ -74,6 +77,8 @@ async function main() {
     setupForm(el, stepper.page.catalog, settingsFromUrl(window.location.search));
     openFromForm(el, stepper, runner);
   });
+  live = new Live(document, { stepper, el, render });
+  if (live.start()) return;
   if (wanted.points) useLinkedPoints(el, stepper, wanted);
   await openFromForm(el, stepper, runner);
   if (wanted.centroids && stepper.page.settings.init === 'manual') {

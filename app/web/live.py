@@ -1,0 +1,512 @@
+"""The live classroom: a teacher's run that every student follows, and can leave to try.
+
+- ``POST /api/classes`` {"session": id} makes the teacher's run a class: a join
+  code and the teacher's token (sent back as ``Authorization: Bearer``).
+- ``GET /api/classes/CODE``: the class (code, hold, followers, iteration).
+- ``GET /api/classes/CODE/events``: Server-Sent Events; the first is the run
+  as it stands, then each step the teacher takes. A dropped stream resumes
+  from ``Last-Event-ID`` (the backlog, or the run as it stands).
+- ``POST /api/classes/CODE/fork``: the teacher's run as the student's own session.
+- ``PATCH`` (hold, session) and ``DELETE`` (end): the teacher's, with the token.
+- Pages: ``/join/CODE`` (the stepper, following), ``/join?code=``, the
+  projector view ``/class/CODE`` and its QR code ``/class/CODE/qr.svg``.
+
+Following is read-only: a follower never learns the teacher's session id (the
+events carry the state without it), and every change needs the token.
+"""
+
+import io
+import threading
+import time
+
+import orjson
+import segno
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+                   url_for)
+
+from app.core import classroom as classes
+from app.core.classroom import Classroom, Event
+from app.core.session import new_session_id
+from app.stores.base import StoreError, StoreUnavailable
+from app.stores.live import ClassEnded, CodeTaken, UnknownClass
+from app.web import presentation, validation
+from app.web.errors import ApiError
+from app.web.json_provider import OPTIONS
+from app.web.sessions import find_session, get_store
+
+bp = Blueprint("live", __name__)
+
+RETRY_MS = 1000  # how soon a browser opens a dropped stream again
+DRAW_CODE_TRIES = 20
+
+
+def init_app(app):
+    """The class store beside the session store, the blueprint, the rate limits, and
+    the announcement of every step taken on a class's run."""
+    config = app.config  # the settings are declared in app.settings
+    sizes = dict(max_classes=config["MAX_CLASSES"], idle_seconds=config["CLASS_IDLE_SECONDS"],
+                 ended_seconds=config["CLASS_ENDED_SECONDS"], backlog=config["CLASS_BACKLOG"])
+    if config["REDIS_URL"]:
+        from app.stores.redis_live import RedisClassrooms
+
+        store = RedisClassrooms(app.extensions["session_store"].client, **sizes)
+    else:
+        from app.stores.live import MemoryClassrooms
+
+        store = MemoryClassrooms(**sizes)
+    app.extensions["class_store"] = store
+    app.extensions["class_snapshots"] = _Snapshots()
+    app.extensions.setdefault("after_step", []).append(announce_step)
+    app.extensions.setdefault("openapi_paths", []).append(openapi_paths)
+    app.register_blueprint(bp)
+    _add_rate_limits(app)
+
+
+def _add_rate_limits(app):
+    limiter = app.extensions["rate_limiter"]
+    views = app.view_functions
+    joining = limiter.shared_limit(
+        lambda: current_app.config["JOIN_LIMIT"], scope="join",
+        error_message="too many joins from this address; wait a moment")
+    for name in ("join", "join_form", "show_class", "stream_events"):
+        views[f"live.{name}"] = joining(views[f"live.{name}"])
+    views["live.open_class"] = limiter.limit(
+        lambda: current_app.config["CLASS_CREATE_LIMIT"],
+        error_message="too many new classes from this address; wait a moment")(views["live.open_class"])
+    views["live.fork"] = limiter.limit(
+        lambda: current_app.config["SESSION_CREATE_LIMIT"],
+        error_message="too many new sessions from this address; wait a moment")(views["live.fork"])
+
+
+def get_classes():
+    return current_app.extensions["class_store"]
+
+
+# --- The API ------------------------------------------------------------------------
+
+@bp.post("/api/classes")
+def open_class():
+    body = validation.json_body()
+    validation.only_fields(body, ("session",))
+    session_id = body.get("session")
+    if not isinstance(session_id, str):
+        raise ApiError(400, 'session is required: the id of the run to teach, {"session": "..."}')
+    find_session(session_id)
+    token = classes.new_token()
+    for _ in range(DRAW_CODE_TRIES):
+        classroom = Classroom(code=classes.new_code(), session_id=session_id,
+                              digest=classes.token_digest(token))
+        try:
+            get_classes().open(classroom)
+            break
+        except CodeTaken:
+            continue
+    else:
+        raise ApiError(503, "no free join code was found; try again")
+    response = jsonify(token=token, **_describe(classroom, followers=0))
+    response.status_code = 201
+    response.headers["Location"] = url_for("live.show_class", code=classroom.code)
+    return response
+
+
+@bp.get("/api/classes/<code>")
+def show_class(code):
+    classroom = _find(code)
+    if classroom.taught_by(_bearer()):
+        get_classes().touch(classroom.code)  # the teacher's page is still open
+    return jsonify(_describe(classroom, followers=get_classes().followers(classroom.code)))
+
+
+@bp.patch("/api/classes/<code>")
+def change_class(code):
+    classroom = _teacher_of(code)
+    body = validation.json_body()
+    validation.only_fields(body, ("hold", "session"))
+    store = get_classes()
+    if "hold" in body:
+        if not isinstance(body["hold"], bool):
+            raise ApiError(400, f"hold must be true or false, got {body['hold']!r}"[:200])
+        classroom = store.change(classroom.code, hold=body["hold"])
+        store.publish(classroom.code, "hold", _encode({"hold": classroom.hold}))
+    if "session" in body:
+        if not isinstance(body["session"], str):
+            raise ApiError(400, "session must be the id of the teacher's new run")
+        session = find_session(body["session"])
+        if session.id != classroom.session_id:
+            classroom = store.change(classroom.code, session_id=session.id)
+            store.publish(classroom.code, "run", _run_data(session, classroom))
+    return jsonify(_describe(classroom, followers=store.followers(classroom.code)))
+
+
+@bp.delete("/api/classes/<code>")
+def end_class(code):
+    classroom = _teacher_of(code)
+    get_classes().end(classroom.code, _encode({"reason": "ended"}))
+    return "", 204
+
+
+@bp.post("/api/classes/<code>/fork")
+def fork(code):
+    """The teacher's run as it stands, as a new session of the student's own."""
+    classroom = _find_live(code)
+    if classroom.hold:
+        raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
+                            "follow along for now")
+    ahead = validation.query_flag("ahead")
+    session = find_session(classroom.session_id).copy()
+    session.id = new_session_id()
+    get_store().put(session)
+    state = presentation.state(session, with_points=True)
+    if ahead:
+        state["next"] = presentation.ahead(session, state)
+    response = jsonify(state)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/sessions/{session.id}"
+    return response
+
+
+@bp.get("/api/classes/<code>/events")
+def stream_events(code):
+    config = current_app.config
+    follower = new_session_id()
+    store = get_classes()
+    after = _last_event_id()
+    try:
+        classroom = _find_live(code)
+        store.follow(classroom.code, follower, 3 * config["CLASS_HEARTBEAT_SECONDS"],
+                     config["MAX_FOLLOWERS"])
+    except StoreUnavailable:
+        # A browser does not reopen a stream refused: open it, and let it ask Redis again.
+        read = classes.read_code(code)
+        if read is None:
+            raise UnknownClass(str(code)) from None
+        classroom = Classroom(code=read, session_id="", digest="")
+    sessions = get_store()
+    made = current_app.extensions["class_snapshots"]
+
+    def snapshot():
+        event_id = store.last_event_id(classroom.code)  # first: a step after it is sent again
+        now = store.get(classroom.code)
+        session = None if now is None else sessions.get(now.session_id)
+        if session is None:  # the class or the teacher's run was forgotten
+            return Event(event_id + 1, "end", _encode({"reason": "expired"}))
+        # A class joining at once gets one snapshot, made once per worker.
+        key = (classroom.code, event_id, session.id, len(session.steps), now.hold)
+        return made.get_or_make(key, lambda: Event(event_id, "run", _run_data(session, now)))
+
+    stream = _Stream(store, classroom.code, follower, snapshot, config)
+    response = Response(stream.messages(after), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: send each event at once
+    return response
+
+
+def announce_step(session, state):
+    """After a step on ``session`` (``state``, its answer): if a class follows the run,
+    every follower gets the step. A step is never undone by a class's trouble."""
+    store = get_classes()
+    try:
+        classroom = store.of_session(session.id)
+        if classroom is not None:
+            store.publish(classroom.code, "step", _encode({"state": _followed(state)}))
+    except StoreError as error:
+        current_app.logger.warning("step not announced to its class: %s", error)
+
+
+# --- The pages ----------------------------------------------------------------------
+
+@bp.get("/join")
+def join_form():
+    code = classes.read_code(request.args.get("code", ""))
+    if code is None:
+        return _missing(request.args.get("code", ""), 404)
+    return redirect(url_for("live.join", code=code))
+
+
+@bp.get("/join/<code>")
+def join(code):
+    classroom = _find_page(code)
+    if not isinstance(classroom, Classroom):
+        return classroom
+    if classroom.code != code:
+        return redirect(url_for("live.join", code=classroom.code))
+    return render_template("index.html")
+
+
+@bp.get("/class/<code>")
+def projector(code):
+    classroom = _find_page(code)
+    if not isinstance(classroom, Classroom):
+        return classroom
+    return render_template("projector.html", code=classroom.code,
+                           join_url=url_for("live.join", code=classroom.code, _external=True))
+
+
+@bp.get("/class/<code>/qr.svg")
+def qr_code(code):
+    classroom = _find(code)
+    link = url_for("live.join", code=classroom.code, _external=True)
+    svg = io.BytesIO()
+    # No style attribute anywhere (the CSP allows none): colours are SVG attributes.
+    segno.make(link, error="m").save(svg, kind="svg", scale=10, border=2, xmldecl=False,
+                                     title=f"Join class {classroom.code}: {link}")
+    response = Response(svg.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Helpers ------------------------------------------------------------------------
+
+class _Snapshots:
+    """The last few snapshots this worker made. A room joining at once costs one: the
+    first makes it while the others wait for it, rather than each making its own."""
+
+    SIZE = 16
+
+    def __init__(self):
+        self._made = {}
+        self._making = threading.Lock()
+
+    def get_or_make(self, key, make):
+        with self._making:
+            event = self._made.get(key)
+            if event is None:
+                event = self._made[key] = make()
+                while len(self._made) > self.SIZE:
+                    self._made.pop(next(iter(self._made)))
+            return event
+
+
+class _Stream:
+    """One follower's stream: the events of the class after the one it last had, in
+    order and without a gap, a heartbeat while nothing happens, to the end."""
+
+    def __init__(self, store, code, follower, snapshot, config):
+        self.store, self.code, self.follower, self.snapshot = store, code, follower, snapshot
+        self.heartbeat = config["CLASS_HEARTBEAT_SECONDS"]
+        self.limit = config["MAX_FOLLOWERS"]
+        self.last = 0
+
+    def messages(self, after):
+        listener = self.store.listen(self.code)  # first: nothing falls between it and the backlog
+        try:
+            yield f"retry: {RETRY_MS}\n\n".encode()
+            first = self._since(after)
+            yield from self._send(first or [])
+            counted = time.monotonic()
+            while self.last >= 0:
+                events = listener.wait(self.heartbeat)
+                if first is None:  # the store did not answer the first time: again
+                    events = first = self._since(after)
+                elif events and events[0].id > self.last + 1:  # missed while Redis was away
+                    events = self._since(self.last) or events
+                yield from self._send(events or [])
+                if time.monotonic() - counted >= self.heartbeat:
+                    counted = time.monotonic()
+                    yield from self._send(self._recount())
+                    yield b": heartbeat\n\n"
+        finally:
+            listener.close()
+            self._quietly(self.store.unfollow, self.code, self.follower)
+
+    def _since(self, after):
+        """The events after ``after`` (None: none yet), or the run as it stands; None
+        if the store does not answer (the next event or heartbeat asks again)."""
+        try:
+            events = None if after is None else self.store.events_after(self.code, after)
+            return [self.snapshot()] if events is None else events
+        except StoreUnavailable:
+            return None
+
+    def _recount(self):
+        """Counted as a follower again; an "end" if the class went while nobody looked."""
+        try:
+            self.store.follow(self.code, self.follower, 3 * self.heartbeat, self.limit)
+        except (UnknownClass, ClassEnded):
+            return self._since(self.last) or [Event(self.last + 1, "end",
+                                                    _encode({"reason": "expired"}))]
+        except StoreError:
+            pass
+        return []
+
+    def _send(self, events):
+        for event in events:
+            if event.id < self.last or (event.id == self.last and event.kind != "run"):
+                continue
+            self.last = event.id
+            yield b"id: %d\nevent: %s\ndata: %s\n\n" % (event.id, event.kind.encode(), event.data)
+            if event.kind == "end":
+                self.last = -1
+                return
+
+    @staticmethod
+    def _quietly(action, *args):
+        try:
+            action(*args)
+        except StoreError:
+            pass
+
+
+def _followed(state):
+    """A state as followers get it: without the teacher's session id, nor the look-ahead."""
+    return {key: value for key, value in state.items() if key not in ("id", "next")}
+
+
+def _run_data(session, classroom):
+    state = presentation.state(session, with_points=True)
+    return _encode({"state": _followed(state), "hold": classroom.hold})
+
+
+def _encode(data):
+    return orjson.dumps(data, option=OPTIONS)
+
+
+def _describe(classroom, followers):
+    return {
+        "code": classroom.code,
+        "hold": classroom.hold,
+        "ended": classroom.ended,
+        "followers": followers,
+        "join_url": url_for("live.join", code=classroom.code, _external=True),
+        "projector_url": url_for("live.projector", code=classroom.code, _external=True),
+    }
+
+
+def _find(code):
+    """The class by a code as typed (ended ones too), or a 404."""
+    read = classes.read_code(code)
+    classroom = None if read is None else get_classes().get(read)
+    if classroom is None:
+        raise UnknownClass(str(code))
+    return classroom
+
+
+def _find_live(code):
+    classroom = _find(code)
+    if classroom.ended:
+        raise ClassEnded(classroom.code)
+    return classroom
+
+
+def _teacher_of(code):
+    classroom = _find_live(code)
+    if not classroom.taught_by(_bearer()):
+        raise ApiError(403, f"only the teacher of class {classroom.code} can change it: "
+                            "following is read-only", headers={"WWW-Authenticate": "Bearer"})
+    return classroom
+
+
+def _bearer():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _last_event_id():
+    """Where a stream resumes: ``Last-Event-ID`` (the browser's), or ``?after=``; None
+    for a first stream, which starts with the run as it stands."""
+    text = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if text is None:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise ApiError(400, f"Last-Event-ID must be an event's number, got {text[:40]!r}")
+    return int(text)
+
+
+def _find_page(code):
+    """The class for a page, or the page saying there is none, or that it ended."""
+    read = classes.read_code(code)
+    classroom = None if read is None else get_classes().get(read)
+    if classroom is None:
+        return _missing(code, 404)
+    if classroom.ended:
+        return _missing(classroom.code, 410, ended=True)
+    return classroom
+
+
+def _missing(code, status, ended=False):
+    return render_template("live_missing.html", code=str(code)[:12], ended=ended), status
+
+
+# --- The API's document ---------------------------------------------------------------
+
+def openapi_paths(config):
+    """The class endpoints, for the API's OpenAPI document (``api.openapi``)."""
+    code = {"name": "code", "in": "path", "required": True,
+            "schema": {"type": "string"}, "description": "The join code, e.g. K7QX2M."}
+    bearer = {"name": "Authorization", "in": "header", "required": False,
+              "schema": {"type": "string"}, "description": "Bearer and the teacher's token."}
+
+    def error(text):
+        return {"description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+    def answer(text, schema):
+        return {"description": text, "content": {"application/json": {"schema": schema}}}
+
+    described = {"type": "object", "required": ["code", "hold", "ended", "followers"],
+                 "properties": {"code": {"type": "string"}, "hold": {"type": "boolean"},
+                                "ended": {"type": "boolean"}, "followers": {"type": "integer"},
+                                "join_url": {"type": "string"},
+                                "projector_url": {"type": "string"},
+                                "token": {"type": "string"}}}
+    unknown = {"404": error("No class by this code."), "410": error("The class has ended.")}
+    full_state = {"$ref": "#/components/schemas/FullState"}
+    return {
+        "/api/classes": {"post": {
+            "operationId": "open_class",
+            "summary": "Teach a session live: a join code, and the teacher's token.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"session": {"type": "string"}},
+                "required": ["session"], "additionalProperties": False}}}},
+            "responses": {"201": answer("The class, with the teacher's token.", described),
+                          "400": error("No session given."),
+                          "404": error("No such session."),
+                          "409": error("The session is already taught live."),
+                          "429": error("Too many new classes from this address."),
+                          "503": error(f"{config['MAX_CLASSES']} classes are live already.")},
+        }},
+        "/api/classes/{code}": {
+            "get": {"operationId": "show_class", "summary": "The class and its followers.",
+                    "parameters": [code, bearer],
+                    "responses": {"200": answer("The class.", described),
+                                  "404": error("No class by this code."),
+                                  "429": error("Too many joins from this address.")}},
+            "patch": {"operationId": "change_class",
+                      "summary": "Hold the class on this step, or teach another session.",
+                      "parameters": [code, bearer],
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": {"type": "object", "additionalProperties": False,
+                                     "properties": {"hold": {"type": "boolean"},
+                                                    "session": {"type": "string"}}}}}},
+                      "responses": {"200": answer("The class.", described),
+                                    "400": error("Bad field."),
+                                    "403": error("Not the teacher's token."), **unknown}},
+            "delete": {"operationId": "end_class", "summary": "End the class.",
+                       "parameters": [code, bearer],
+                       "responses": {"204": {"description": "Ended."},
+                                     "403": error("Not the teacher's token."), **unknown}},
+        },
+        "/api/classes/{code}/fork": {"post": {
+            "operationId": "fork_class",
+            "summary": "The teacher's run as it stands, as a new session of one's own.",
+            "parameters": [code, {"name": "ahead", "in": "query", "required": False,
+                                  "schema": {"type": "string", "enum": ["0", "1"]}}],
+            "responses": {"201": answer("The new session, with its points.", full_state),
+                          "400": error("Bad ahead."),
+                          "409": error("The teacher holds the class on this step."),
+                          "429": error("Too many new sessions from this address."), **unknown},
+        }},
+        "/api/classes/{code}/events": {"get": {
+            "operationId": "class_events",
+            "summary": "Server-Sent Events: the run as it stands (run), then each step "
+                       "(step), hold and end; resumes after Last-Event-ID.",
+            "parameters": [code, {"name": "Last-Event-ID", "in": "header", "required": False,
+                                  "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
+            "responses": {"200": {"description": "The stream.",
+                                  "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                          "400": error("Bad Last-Event-ID."),
+                          "429": error("Too many joins from this address."),
+                          "503": error(f"{config['MAX_FOLLOWERS']} students follow already."),
+                          **unknown},
+        }},
+    }
