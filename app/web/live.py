@@ -29,7 +29,7 @@ from app.core.classroom import Classroom, Event
 from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
-from app.web import presentation, validation
+from app.web import presentation, query, schemas, validation
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
 from app.web.sessions import find_session, get_store
@@ -78,6 +78,16 @@ def _add_rate_limits(app):
         error_message="too many new sessions from this address; wait a moment")(views["live.fork"])
 
 
+def _body(allowed):
+    """The request's JSON object, refused when it names a field not ``allowed``."""
+    body = validation.json_body()
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise ApiError(400, f"unknown field {unknown[0]!r} in the body; "
+                            f"this request takes {', '.join(allowed)}")
+    return body
+
+
 def get_classes():
     return current_app.extensions["class_store"]
 
@@ -86,8 +96,7 @@ def get_classes():
 
 @bp.post("/api/classes")
 def open_class():
-    body = validation.json_body()
-    validation.only_fields(body, ("session",))
+    body = _body(("session",))
     session_id = body.get("session")
     if not isinstance(session_id, str):
         raise ApiError(400, 'session is required: the id of the run to teach, {"session": "..."}')
@@ -120,8 +129,7 @@ def show_class(code):
 @bp.patch("/api/classes/<code>")
 def change_class(code):
     classroom = _teacher_of(code)
-    body = validation.json_body()
-    validation.only_fields(body, ("hold", "session"))
+    body = _body(("hold", "session"))
     store = get_classes()
     if "hold" in body:
         if not isinstance(body["hold"], bool):
@@ -152,7 +160,7 @@ def fork(code):
     if classroom.hold:
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
-    ahead = validation.query_flag("ahead")
+    ahead = query.read(request.args, schemas.current().ahead).ahead
     session = find_session(classroom.session_id).copy()
     session.id = new_session_id()
     get_store().put(session)
