@@ -108,6 +108,12 @@ def _code(path):
     return re.sub(r"\{#.*?#\}", "", text, flags=re.S)
 
 
+# Words that are not the parameter: the API's error messages name the state's field
+# n_samples, which plainWords puts in a student's words; exercises.js looks for the
+# mouse's true class named "noise" (a class of the data, not the noise parameter).
+SERVER_WORDS = {("static/js/messages.js", "n_samples"), ("static/js/exercises.js", "noise")}
+
+
 def test_no_start_method_or_parameter_is_written_by_hand_in_the_page():
     _, starts, params = _catalog_names()
     found = []
@@ -121,6 +127,8 @@ def test_no_start_method_or_parameter_is_written_by_hand_in_the_page():
                 # settings.dataset.name, but not the state's own fields (n_samples)
                 pattern += rf"|(?<!state)\.{quoted}\b"
             for match in re.finditer(pattern, code):
+                if (str(path.relative_to(REPO)), name) in SERVER_WORDS:
+                    continue
                 line = code[:match.start()].count("\n") + 1
                 found.append(f"{path.relative_to(REPO)}:{line}: {name}")
     assert found == []

@@ -57,7 +57,7 @@ export class Exercises {
     if (pca) pca.textContent = this.#pcaText(settings, values('pca'), state);
     const versus = this.el.form.querySelector('#explain-k');
     const drawn = this.#classesParam(settings.dataset.name);
-    const classes = drawn ? { count: settings.dataset[drawn], noise: false } : trueClasses(session);
+    const classes = drawn ? { count: settings.dataset[drawn], noisy: false } : trueClasses(session);
     const k = page.problem ? null : state?.k ?? settings.k;
     versus.hidden = !classes.count || !k;
     if (!versus.hidden) showVersus(versus, settings, classes, k, Boolean(drawn));
@@ -144,7 +144,7 @@ function runKey(state) {
 function trueClasses(session) {
   const names = session?.truthNames ?? [];
   const noise = names.includes('noise');
-  return { count: names.length - (noise ? 1 : 0), noise };
+  return { count: names.length - (noise ? 1 : 0), noisy: noise };
 }
 
 function spreadText([spreadOf], overlap, { state, loading }) {
@@ -208,7 +208,7 @@ function deviation(values) {
 }
 
 // "4 blobs generated | 3 clusters asked for", and what k-means makes of the difference.
-function showVersus(target, settings, { count: classes, noise }, k, generated) {
+function showVersus(target, settings, { count: classes, noisy: noise }, k, generated) {
   const [one, many] = noise ? ['true cluster', 'true clusters'] : {
     blobs: ['blob', 'blobs'], mnist: ['digit', 'digits'],
   }[settings.dataset.name] ?? ['true class', 'true classes'];

@@ -2,7 +2,7 @@
 // session, and wires buttons, keys, plot clicks and the form to the steps.
 
 import { api } from './api.js';
-import { dataSeedOf } from './catalog.js';
+import { dataSeedOf, placesCentroids } from './catalog.js';
 import {
   clickTarget, findElements, readSettings, setupForm, showParams, showSpeed, showStatus,
 } from './controls.js';
@@ -81,7 +81,7 @@ async function main() {
   if (live.start()) return;
   if (wanted.points) useLinkedPoints(el, stepper, wanted);
   await openFromForm(el, stepper, runner);
-  if (wanted.centroids && stepper.page.settings.init === 'manual') {
+  if (wanted.centroids && placesCentroids(stepper.page.catalog, stepper.page.settings.init)) {
     stepper.setPlaced(wanted.centroids);
     el.manualCentroids.value = formatPoints(stepper.page.placed);
   }
