@@ -9,7 +9,8 @@ values: k at most the data set's points and one label per point (creating a
 session), exactly k manual centroids, for a manual session only (init), and
 k_max at most the session's points (the elbow). A schema-valid request can
 break them, and is rightly refused with a 400 that says which rule; for those
-three, and only for the positive-data check, 400 is an expected answer.
+three, and only for the positive-data check, 400 is an expected answer. And a
+step sent with If-Match from a version the session has left is rightly a 412.
 """
 
 import schemathesis
@@ -19,10 +20,16 @@ from schemathesis.config import SchemathesisConfig
 from app import create_app
 
 CROSS_FIELD_RULES = ["create_session", "init_step", "elbow"]
+# A step sent with If-Match from a version the session has left is rightly a 412.
+STEPS = ["assign_step", "update_step", "step_step", "run_step", "back_step", "reset_step"]
 CONFIG = SchemathesisConfig.from_dict({"operations": [{
     "include-operation-id": CROSS_FIELD_RULES,
     "checks": {"positive_data_acceptance": {
-        "expected-statuses": ["2xx", "400", "404", "409", "429"]}},
+        "expected-statuses": ["2xx", "400", "404", "409", "412", "429"]}},
+}, {
+    "include-operation-id": STEPS,
+    "checks": {"positive_data_acceptance": {
+        "expected-statuses": ["2xx", "404", "409", "412", "429"]}},
 }]})
 
 app = create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False, "MAX_POINTS": 2000,

@@ -226,7 +226,8 @@ class Answer(BaseModel):
 
 
 class Error(Answer):
-    """Every error, in one shape."""
+    """Every error, in one shape (a 412 adds the session's "state" as it stands)."""
+    model_config = ConfigDict(extra="allow")
     error: str
     status: int
 
