@@ -272,7 +272,7 @@ def test_two_loads_of_one_link_stepped_alike_report_the_same_inertia(context, ho
 
 # --- Share and Embed on the full page ------------------------------------------------
 
-def test_share_gives_an_embed_link_that_replays_the_run_with_custom_points_and_centroids(
+def test_share_gives_a_link_that_replays_the_run_with_custom_points_and_centroids(
         stepper):
     page = stepper.page
     page.goto("/?dataset=custom&k=2&init=manual&seed=0")
@@ -289,16 +289,16 @@ def test_share_gives_an_embed_link_that_replays_the_run_with_custom_points_and_c
 
     page.get_by_role("button", name="Share", exact=True).click()
     link = page.get_by_label("Link to this run").input_value()
-    assert link == (f"{stepper.origin}/embed?dataset=custom&k=2&init=manual&seed=0"
+    assert link == (f"{stepper.origin}/?dataset=custom&k=2&init=manual&seed=0"
                     "&points=0,0,1,0.5,0.25,1,5,5,6,5.5,5.5,6.1&labels=0,0,0,1,1,1"
                     "&centroids=0.1,0.1,0.3,0.2")
     expect(page.locator("#share-note")).to_have_text("")
 
-    embed = page.context.new_page()
-    embed.goto(link)
-    step = embed.get_by_role("button", name="Step", exact=True)
+    other = page.context.new_page()
+    other.goto(link)
+    step = other.get_by_role("button", name="Step", exact=True)
     for _ in range(4):
-        with embed.expect_response(lambda r: urlparse(r.url).path.endswith(("/step", "/init"))) as answer:
+        with other.expect_response(lambda r: urlparse(r.url).path.endswith(("/step", "/init"))) as answer:
             step.click()
     replayed = answer.value.json()
     assert (replayed["labels"], replayed["inertia"], replayed["centroids"]) == (
@@ -337,7 +337,7 @@ def test_copy_puts_the_link_on_the_clipboard(stepper):
     page.get_by_role("button", name="Copy", exact=True).click()
     expect(page.locator("#share-note")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == \
-        f"{stepper.origin}/embed?dataset=mouse&random_state=0&k=3&init=random&seed=1"
+        f"{stepper.origin}/?dataset=mouse&random_state=0&k=3&init=random&seed=1"
 
 
 # --- The embed page itself ---------------------------------------------------------

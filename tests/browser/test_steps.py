@@ -47,7 +47,7 @@ def test_init_assign_update_until_converged_colours_points_by_the_api_labels(
 def test_back_undoes_the_last_step(stepper):
     stepper.open(RUNS["mouse"])
     stepper.click("Init")
-    stepper.click("Assign")
+    first = stepper.click("Assign")
     stepper.click("Update")
     second = stepper.click("Assign")
     assert second["changed"] > 0, "the two assignments must differ for Back to show"
@@ -132,7 +132,7 @@ def test_a_step_is_drawn_before_its_answer_comes_and_the_answer_is_what_was_draw
 def test_a_step_the_server_refuses_is_taken_back_on_the_page(stepper):
     stepper.open(RUNS["mouse"])
     stepper.click("Init")
-    stepper.click("Assign")
+    first = stepper.click("Assign")
     stepper.wait_for_labels(first["labels"])
     stepper.wait_for_centroids(stepper.click("Update")["centroids"])
     page = stepper.page

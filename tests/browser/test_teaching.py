@@ -248,7 +248,8 @@ def test_an_elbow_answered_in_pieces_is_asked_again_until_complete(browser, cut_
 
     page.wait_for_function(ELBOW_SHOWN, arg=10)
     expect(page.locator("#elbow-status")).to_contain_text("Best inertia of 10 k-means++ starts")
-    assert answers == [False] * 9 + [True]
+    # Each k's runs are stepped on over several answers; only the last is complete.
+    assert len(answers) > 10 and answers == [False] * (len(answers) - 1) + [True]
     context.close()
 
 
