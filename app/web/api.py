@@ -5,6 +5,7 @@ session and engine below trust them.
 """
 
 import hashlib
+import re
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -178,6 +179,10 @@ def _apply(session_id, action):
     return response
 
 
+# A version is what the store counts: ASCII digits only (str.isdigit would take "²").
+_VERSION = re.compile(r"[0-9]{1,18}")
+
+
 def _seen():
     """The version an ``If-Match`` header names, and the request's fingerprint; None
     without one (or with ``*``: any version)."""
@@ -185,7 +190,7 @@ def _seen():
     if not tags or tags.star_tag:
         return None
     versions = list(tags.as_set())
-    if len(versions) != 1 or not versions[0].isdigit() or len(versions[0]) > 18:
+    if len(versions) != 1 or not _VERSION.fullmatch(versions[0]):
         raise ApiError(400, f"If-Match should be one ETag of this session, e.g. \"7\", "
                             f"not {request.headers['If-Match'][:40]!r}")
     fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data())
