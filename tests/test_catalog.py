@@ -109,9 +109,8 @@ def _code(path):
 
 
 # Words that are not the parameter: the API's error messages name the state's field
-# n_samples, which plainWords puts in a student's words; exercises.js looks for the
-# mouse's true class named "noise" (a class of the data, not the noise parameter).
-SERVER_WORDS = {("static/js/messages.js", "n_samples"), ("static/js/exercises.js", "noise")}
+# n_samples, which plainWords puts in a student's words.
+SERVER_WORDS = {("static/js/messages.js", "n_samples")}
 
 
 def test_no_start_method_or_parameter_is_written_by_hand_in_the_page():
@@ -157,3 +156,13 @@ def test_no_limit_is_written_by_hand_in_the_page():
                     for value in values if re.search(rf"(?<![\w.]){value}(?![\w.])", sentence)]
         found += [f"{path.relative_to(REPO)}: {text}" for text in written]
     assert found == []
+
+
+def test_every_refusal_the_app_raises_has_the_teaching_files_words():
+    """The core refuses a step by naming a reason; the student reads its words, which
+    the teaching file holds: a reason with none would answer a KeyError (a 500)."""
+    raised = set()
+    for module in (REPO / "app").rglob("*.py"):
+        raised |= set(re.findall(r'StepRefused\(\s*"(\w+)"', module.read_text()))
+    assert len(raised) >= 8
+    assert raised == set(teaching()["refused"])

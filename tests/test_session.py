@@ -33,7 +33,7 @@ def test_back_after_every_step_restores_the_state_before_it_exactly():
         session.back()
         assert presentation.state(session) == expected
     assert session.phase == "new"
-    with pytest.raises(StepRefused, match="nothing to undo"):
+    with pytest.raises(StepRefused, match="nothing_to_undo"):
         session.back()
 
 
@@ -57,10 +57,10 @@ def test_after_convergence_assign_update_and_step_change_nothing():
 
 
 @pytest.mark.parametrize("action, message", [
-    ("assign", "Init first"),
-    ("update", "Assign first"),
+    ("assign", "assign_before_init"),
+    ("update", "update_before_assign"),
 ])
-def test_steps_before_init_are_refused_with_what_to_do(action, message):
+def test_steps_before_init_are_refused_saying_why(action, message):
     with pytest.raises(StepRefused, match=message):
         getattr(mouse_session(), action)()
 
@@ -68,20 +68,20 @@ def test_steps_before_init_are_refused_with_what_to_do(action, message):
 def test_update_twice_and_assign_twice_are_refused():
     session = mouse_session()
     session.initialize()
-    with pytest.raises(StepRefused, match="Assign first"):
+    with pytest.raises(StepRefused, match="update_before_assign"):
         session.update()
     session.assign()
-    with pytest.raises(StepRefused, match="Update next"):
+    with pytest.raises(StepRefused, match="already_assigned"):
         session.assign()
     session.update()
-    with pytest.raises(StepRefused, match="Assign next"):
+    with pytest.raises(StepRefused, match="already_updated"):
         session.update()
 
 
 def test_init_twice_is_refused_and_reset_keeps_the_data():
     session = mouse_session()
     session.run(max_iter=3)
-    with pytest.raises(StepRefused, match="Reset"):
+    with pytest.raises(StepRefused, match="already_initialized"):
         session.initialize()
     data = session.data
     session.reset()
@@ -92,8 +92,9 @@ def test_init_twice_is_refused_and_reset_keeps_the_data():
 
 def test_manual_start_places_the_centroids_given_in_view_coordinates():
     session = mouse_session(init="manual")
-    with pytest.raises(StepRefused, match="needs the k=3"):
+    with pytest.raises(StepRefused, match="manual_needs_centroids") as refused:
         session.initialize()
+    assert refused.value.details == {"k": 3}
     session.initialize([[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])
     np.testing.assert_allclose(presentation.state(session)["centroids"],
                                [[0.2, 0.2], [0.5, 0.9], [0.8, 0.2]])

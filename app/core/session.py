@@ -23,7 +23,14 @@ NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "upda
 
 
 class StepRefused(Exception):
-    """A step asked for out of order: the message says what to do instead."""
+    """A step asked for out of order. ``reason`` names why (a key of the teaching
+    file's ``[refused]`` table, where the words for the student are), and
+    ``details`` fill them in."""
+
+    def __init__(self, reason, **details):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
 
 
 def new_session_id():
@@ -102,14 +109,11 @@ class Session:
     def initialize(self, centroids=None):
         """Choose the starting centroids (given ones for ``init="manual"``)."""
         if self.steps:
-            raise StepRefused(
-                "the centroids are already chosen; Reset to choose them again")
+            raise StepRefused("already_initialized")
         data = self.data
         if self.init == "manual":
             if centroids is None:
-                raise StepRefused(
-                    f"init='manual' needs the k={self.k} starting centroids: "
-                    'send {"centroids": [[x, y], ...]}')
+                raise StepRefused("manual_needs_centroids", k=self.k)
             start = data.from_view(np.asarray(centroids, dtype=np.float64))
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
@@ -119,11 +123,11 @@ class Session:
     def assign(self):
         """E step: every point joins its nearest centroid."""
         if self.phase == "new":
-            raise StepRefused("there are no centroids to assign to yet: Init first")
+            raise StepRefused("assign_before_init")
         if self.converged:
             return
         if self.phase == "assigned":
-            raise StepRefused("every point is already with its nearest centroid: Update next")
+            raise StepRefused("already_assigned")
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
         changed = engine.count_changed(labels, self.labels)
@@ -139,12 +143,11 @@ class Session:
     def update(self):
         """M step: every centroid moves to the mean of its points."""
         if self.phase in ("new", "initialized"):
-            raise StepRefused("no point belongs to a cluster yet: Assign first")
+            raise StepRefused("update_before_assign")
         if self.converged:
             return
         if self.phase == "updated":
-            raise StepRefused("the centroids are already the means of their clusters: "
-                              "Assign next")
+            raise StepRefused("already_updated")
         old = self.centroids
         update = self.next_update
         if update is None:
@@ -186,7 +189,7 @@ class Session:
     def back(self):
         """Undo the last step."""
         if not self.steps:
-            raise StepRefused("nothing to undo: no step has been taken")
+            raise StepRefused("nothing_to_undo")
         self.steps.pop()
         self.labels = self.next_update = None
         for index in range(len(self.steps) - 1, -1, -1):

@@ -61,6 +61,11 @@ def dataset_entries(max_points):
             "view_is_space_when": entry.get("view_is_space_if", {}),
             "has_truth": entry.get("truth", True),
             "images": entry.get("images", False),
+            # The true class that is no cluster (the mouse's noise), and the words for
+            # a true class ("digit", "digits") where the data set has its own.
+            "noise_class": entry.get("noise_class"),
+            "classes": said.get("classes"),
+            "axes": said.get("axes"),  # the plot's axis titles, where not x and y
         })
         if name == "custom":
             entries[-1]["custom_body"] = {

@@ -10,6 +10,7 @@ from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.core.session import StepRefused
+from app.web.catalog import teaching
 from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
 from app.stores.live import (ClassEnded, SessionTaught, TooManyClasses, TooManyFollowers,
                              UnknownClass)
@@ -35,7 +36,7 @@ def error_response(status, message, **fields):
 def as_api_error(error):
     """The ApiError a core or store exception stands for, in a student's words."""
     if isinstance(error, StepRefused):
-        return ApiError(409, str(error))
+        return ApiError(409, teaching()["refused"][error.reason].format(**error.details))
     if isinstance(error, UnknownSession):
         return ApiError(404, f"no session {error.session_id[:40]!r}: it never existed, was "
                              "deleted or expired; create a new one with POST /api/sessions")

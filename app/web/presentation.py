@@ -107,7 +107,7 @@ def full_centroids(session):
     """Centroids in every dimension of the clustering space, images where the data are images."""
     centroids = session.centroids
     if centroids is None:
-        raise StepRefused("there are no centroids yet: Init first")
+        raise StepRefused("no_centroids")
     data = session.data
     sizes = None
     if session.labels is not None:

@@ -57,10 +57,12 @@ export class Exercises {
     if (pca) pca.textContent = this.#pcaText(settings, values('pca'), state);
     const versus = this.el.form.querySelector('#explain-k');
     const drawn = this.#classesParam(settings.dataset.name);
-    const classes = drawn ? { count: settings.dataset[drawn], noisy: false } : trueClasses(session);
+    const classes = drawn ? { count: settings.dataset[drawn], noisy: false } : trueClasses(session, datasetOf(this.catalog, settings.dataset.name));
     const k = page.problem ? null : state?.k ?? settings.k;
     versus.hidden = !classes.count || !k;
-    if (!versus.hidden) showVersus(versus, settings, classes, k, Boolean(drawn));
+    if (!versus.hidden) {
+      showVersus(versus, datasetOf(this.catalog, settings.dataset.name), classes, k, Boolean(drawn));
+    }
   }
 
   // The parameter that says how many true classes are drawn, if the data set has one.
@@ -139,11 +141,11 @@ function runKey(state) {
   return `${state.k} ${state.init} ${state.seed}`;
 }
 
-// The true classes k is judged against. A class named "noise" (the mouse's) is no
-// cluster: k-means gives its points to the nearest centroids, so it is not counted.
-function trueClasses(session) {
+// The true classes k is judged against. The catalog's noise class (the mouse's) is
+// no cluster: k-means gives its points to the nearest centroids, so it is not counted.
+function trueClasses(session, entry) {
   const names = session?.truthNames ?? [];
-  const noise = names.includes('noise');
+  const noise = Boolean(entry?.noise_class) && names.includes(entry.noise_class);
   return { count: names.length - (noise ? 1 : 0), noisy: noise };
 }
 
@@ -208,10 +210,9 @@ function deviation(values) {
 }
 
 // "4 blobs generated | 3 clusters asked for", and what k-means makes of the difference.
-function showVersus(target, settings, { count: classes, noisy: noise }, k, generated) {
-  const [one, many] = noise ? ['true cluster', 'true clusters'] : {
-    blobs: ['blob', 'blobs'], mnist: ['digit', 'digits'],
-  }[settings.dataset.name] ?? ['true class', 'true classes'];
+function showVersus(target, entry, { count: classes, noisy: noise }, k, generated) {
+  const [one, many] = noise ? ['true cluster', 'true clusters']
+    : entry?.classes ?? ['true class', 'true classes'];
   const made = generated ? 'generated' : 'true';
   const noun = noise ? `cluster${classes === 1 ? '' : 's'} plus noise` : classes === 1 ? one : many;
   const side = (before, count, after) => {

@@ -22,7 +22,7 @@ export function showMetrics(line, state, hasTruth) {
 }
 
 /** The table and the notes under it; colours are the clusters' own. */
-export function drawContingency(container, notes, state, colours) {
+export function drawContingency(container, notes, state, colours, classes) {
   const metrics = state?.metrics;
   if (!metrics) {
     container.replaceChildren();
@@ -30,7 +30,7 @@ export function drawContingency(container, notes, state, colours) {
     return;
   }
   const { contingency, truth_names: names } = metrics;
-  const kind = state.dataset.name === 'mnist' ? ['digit', 'digits'] : ['class', 'classes'];
+  const kind = classes ?? ['class', 'classes']; // the data set's own words, from the catalog
   const standsFor = contingency.map((row) => (rowTotal(row) ? argmax(row) : null));
   container.replaceChildren(table(contingency, names, standsFor, colours, kind[0]));
   notes.textContent = sharedOut(standsFor, names, kind);

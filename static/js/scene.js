@@ -1,6 +1,7 @@
 // What the plot shows, worked out from what the page remembers: the colour of
 // every point, the centroids, where they came from, and their regions.
 
+import { datasetOf } from './catalog.js';
 import { FADED, UNASSIGNED, palette } from './palette.js';
 
 // An empty custom plot still needs axes to click into.
@@ -27,7 +28,7 @@ export function scene(page) {
     regions: showsRegions(state) ? { centroids: state.centroids, colours: colours.slice(0, state.k) } : null,
     ranges,
     name: page.settings.dataset.name,
-    titles: state?.dataset.name === 'mnist' ? ['principal component 1', 'principal component 2'] : ['x', 'y'],
+    titles: (state && datasetOf(page.catalog, state.dataset.name)?.axes) ?? ['x', 'y'],
   };
 }
 

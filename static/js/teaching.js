@@ -65,6 +65,7 @@ export class Teaching {
     const { judge, contingency, notes } = this.parts;
     if (!judge.open || state === this.#judged) return;
     this.#judged = state;
-    drawContingency(contingency, notes, state, palette(state?.k ?? 0));
+    const classes = state && datasetOf(this.catalog, state.dataset.name)?.classes;
+    drawContingency(contingency, notes, state, palette(state?.k ?? 0), classes);
   }
 }

@@ -116,6 +116,10 @@ def test_mnist_components_change_the_clustering_space_and_the_ari_reached_is_kep
     explanation = page.locator("#explain-pca")
     expect(explanation).to_contain_text("clusters in the 2 principal components you see")
     in_two = run_to_convergence(stepper)
+    # The axes are named as the catalog names them for the digits.
+    assert page.evaluate("(() => { const l = document.getElementById('plot').layout;"
+                         " return [l.xaxis.title.text, l.yaxis.title.text]; })()") == [
+        "principal component 1", "principal component 2"]
     expect(explanation).to_contain_text(
         f"by components: 2: {in_two['metrics']['ari']:.3f} · 10: not run yet")
 

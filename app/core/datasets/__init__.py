@@ -15,7 +15,7 @@ in the web layer's teaching file, not here.
 from app.core.datasets.cache import Cache
 from app.core.datasets.dataset import IMAGE_SHAPE, Dataset
 from app.core.datasets.generators import (
-    make_anisotropic, make_blobs, make_circles, make_custom, make_moons, make_mouse,
+    NOISE_CLASS, make_anisotropic, make_blobs, make_circles, make_custom, make_moons, make_mouse,
     make_packed_circles, make_smiley, make_uneven_sizes, make_unequal_variance, make_uniform,
     packed_disc_centres)
 from app.core.datasets.mnist import (VIEW_COMPONENTS, default_cache_dir, load_mnist_arrays,
@@ -72,7 +72,8 @@ CATALOG = {
             "standardize": boolean(False),
         },
     },
-    "mouse": {"builder": make_mouse, "params": {"random_state": seed(0)}},
+    "mouse": {"builder": make_mouse, "params": {"random_state": seed(0)},
+              "noise_class": NOISE_CLASS},
     "mnist": {
         "builder": _mnist,
         "params": {"pca_components": integer(2, 2, 784, nullable=True)},

@@ -36,6 +36,10 @@ MOUSE_PARTS = (
 )
 
 
+# The mouse's scattered points: a true class of the data that is no cluster.
+NOISE_CLASS = "noise"
+
+
 def make_mouse(random_state):
     """ELKI's "Mickey Mouse": a big head and two small ears, plus 10 noise points.
 
@@ -46,7 +50,7 @@ def make_mouse(random_state):
     parts = [rng.normal(centre, std, size=(size, 2)) for _, size, centre, std in MOUSE_PARTS]
     parts.append(rng.uniform(0.0, 1.0, size=(10, 2)))
     truth = np.repeat(np.arange(4), [size for _, size, _, _ in MOUSE_PARTS] + [10])
-    names = tuple(name for name, *_ in MOUSE_PARTS) + ("noise",)
+    names = tuple(name for name, *_ in MOUSE_PARTS) + (NOISE_CLASS,)
     return planar("mouse", dict(random_state=random_state), np.vstack(parts), truth, names)
 
 
