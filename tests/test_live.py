@@ -296,20 +296,31 @@ def test_the_projector_view_shows_the_code_link_and_an_svg_qr_code_under_the_csp
 
 # --- Bad input and limits ---------------------------------------------------------------
 
-@pytest.mark.parametrize("body, status", [({}, 400), ({"session": 3}, 400),
-                                          ({"session": "nope"}, 404),
-                                          ({"session": "x", "extra": 1}, 400)])
-def test_teaching_without_a_run_is_refused_in_json(client, body, status):
+@pytest.mark.parametrize("body, status, message", [
+    ({}, 400, 'session is required: the id of the run to teach, {"session": "..."}'),
+    ({"session": 3}, 400, "session must be the id of a run (a string), got 3"),
+    ({"session": "nope"}, 404, "no session 'nope'"),
+    ({"session": "x", "extra": 1}, 400,
+     "unknown field 'extra' in the body; expected some of ['session']"),
+])
+def test_teaching_without_a_run_is_refused_in_json(client, body, status, message):
     reply = client.post("/api/classes", json=body)
     assert reply.status_code == status and reply.get_json()["status"] == status
+    assert reply.get_json()["error"].startswith(message)
 
 
-@pytest.mark.parametrize("body", [{"hold": "yes"}, {"session": 7}, {"colour": "red"},
-                                  {"session": "no-such-session"}])
-def test_a_bad_change_is_refused_in_json(client, body):
+@pytest.mark.parametrize("body, status, message", [
+    ({"hold": "yes"}, 400, 'hold must be true or false, got "yes"'),
+    ({"session": 7}, 400, "session must be the id of a run (a string), got 7"),
+    ({"colour": "red"}, 400, "unknown field 'colour' in the body; expected some of ['hold', "
+                             "'session']"),
+    ({"session": "no-such-session"}, 404, "no session 'no-such-session'"),
+])
+def test_a_bad_change_is_refused_in_json(client, body, status, message):
     live = Class(client)
     reply = live.teacher("PATCH", json=body)
-    assert 400 <= reply.status_code < 500 and reply.get_json()["error"]
+    assert reply.status_code == status and reply.get_json()["error"].startswith(message)
+    assert client.get(f"/api/classes/{live.code}").get_json()["hold"] is False
 
 
 def test_a_bad_last_event_id_is_a_400(client):

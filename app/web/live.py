@@ -78,16 +78,6 @@ def _add_rate_limits(app):
         error_message="too many new sessions from this address; wait a moment")(views["live.fork"])
 
 
-def _body(allowed):
-    """The request's JSON object, refused when it names a field not ``allowed``."""
-    body = validation.json_body()
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise ApiError(400, f"unknown field {unknown[0]!r} in the body; "
-                            f"this request takes {', '.join(allowed)}")
-    return body
-
-
 def get_classes():
     return current_app.extensions["class_store"]
 
@@ -96,10 +86,7 @@ def get_classes():
 
 @bp.post("/api/classes")
 def open_class():
-    body = _body(("session",))
-    session_id = body.get("session")
-    if not isinstance(session_id, str):
-        raise ApiError(400, 'session is required: the id of the run to teach, {"session": "..."}')
+    session_id = validation.validated(schemas.ClassOpen, validation.json_body()).session
     find_session(session_id)
     token = classes.new_token()
     for _ in range(DRAW_CODE_TRIES):
@@ -129,17 +116,13 @@ def show_class(code):
 @bp.patch("/api/classes/<code>")
 def change_class(code):
     classroom = _teacher_of(code)
-    body = _body(("hold", "session"))
+    body = validation.validated(schemas.ClassChange, validation.json_body())
     store = get_classes()
-    if "hold" in body:
-        if not isinstance(body["hold"], bool):
-            raise ApiError(400, f"hold must be true or false, got {body['hold']!r}"[:200])
-        classroom = store.change(classroom.code, hold=body["hold"])
+    if body.hold is not None:
+        classroom = store.change(classroom.code, hold=body.hold)
         store.publish(classroom.code, "hold", _encode({"hold": classroom.hold}))
-    if "session" in body:
-        if not isinstance(body["session"], str):
-            raise ApiError(400, "session must be the id of the teacher's new run")
-        session = find_session(body["session"])
+    if body.session is not None:
+        session = find_session(body.session)
         if session.id != classroom.session_id:
             classroom = store.change(classroom.code, session_id=session.id)
             store.publish(classroom.code, "run", _run_data(session, classroom))

@@ -56,6 +56,8 @@ def Points(max_points, min_points=1):
 
 Flag = _declared(validation.flag, Literal["0", "1"])
 
+SessionId = _declared(validation.session_id, str)
+
 
 def Parameter(spec):
     """A data set's parameter, as the catalog declares it."""
@@ -104,6 +106,19 @@ class NoQuery(Query):
 
 class NoBody(Body):
     pass
+
+
+class ClassOpen(Body):
+    """A live class of one of the teacher's runs."""
+    session: SessionId = Field(..., description="The id of the run to teach.")
+
+
+class ClassChange(Body):
+    """What a teacher changes in a live class: either, or both."""
+    hold: Optional[Boolean] = Field(
+        None, description="true: the students' screens stay where they are until false.")
+    session: Optional[SessionId] = Field(
+        None, description="The teacher's new run.")
 
 
 def _dataset_model(entry):

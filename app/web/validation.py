@@ -41,6 +41,7 @@ MESSAGES = {
     "no_fields": "unknown field {field!r} in {where}: this step takes no body fields",
     "no_parameters": "unknown field {field!r} in {where}: this endpoint takes no query "
                      "parameters",
+    "session_id": "{name} must be the id of a run (a string), got {got}",
     "said": "{message}",
 }
 # Said instead of "{name} is required" where a student needs to know more.
@@ -48,6 +49,7 @@ REQUIRED = {
     "dataset": 'dataset is required, e.g. {"name": "blobs"}',
     "k": "k is required: the number of clusters",
     "dataset.points": 'the custom data set needs "points": [[x, y], ...]',
+    "session": 'session is required: the id of the run to teach, {"session": "..."}',
 }
 
 
@@ -213,6 +215,13 @@ def number(minimum, maximum):
 def boolean(value):
     if not isinstance(value, bool):
         raise refuse("boolean", got=show(value))
+    return value
+
+
+def session_id(value):
+    """A session's id: a string (whether a session has it is the store's to say)."""
+    if not isinstance(value, str):
+        raise refuse("session_id", got=show(value))
     return value
 
 
