@@ -9,6 +9,7 @@ import pytest
 from app import create_app
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
+from app.core.session import PHASES
 from app.web.catalog import teaching
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +33,16 @@ def test_the_catalog_sends_every_data_set_start_method_and_limit(client, app):
     assert limits["speed"]["maximum"] == app.config["MAX_SPEED"]
     assert limits["restarts"] == {"minimum": 1, "maximum": 50, "default": 10}
     assert all(exercise["dataset"] in datasets.CATALOG for exercise in catalog["exercises"])
+
+
+def test_the_algorithm_panel_has_a_line_for_every_step_that_a_phase_names(client):
+    catalog = client.get("/api/catalog").get_json()
+    assert catalog["phases"] == PHASES
+    steps = {line["step"] for line in catalog["algorithm"]["lines"] if "step" in line}
+    named = {place[side] for place in PHASES.values() for side in ("taken", "next")} - {None}
+    assert named | {"converged"} == steps
+    assert sum("{start}" in line["text"] for line in catalog["algorithm"]["lines"]) == 1
+    assert all(start["line"] for start in catalog["starts"])
 
 
 def test_the_limits_come_from_the_apps_config():

@@ -18,8 +18,20 @@ import numpy as np
 
 from app.core import engine
 
-PHASE_AFTER = {"init": "initialized", "assign": "assigned", "update": "updated"}
-NEXT_STEP = {"new": "init", "initialized": "assign", "assigned": "update", "updated": "assign"}
+# Every phase a run can be in, with the step of Lloyd's algorithm just taken and the
+# step due next (None: none yet). The phases are named here only: the API's document
+# and the page's algorithm panel read them from this table. A phase inside a step (the
+# Init taken one centroid at a time, say) names that step on both sides.
+PHASES = {
+    "new": {"taken": None, "next": "init"},
+    "initialized": {"taken": "init", "next": "assign"},
+    "assigned": {"taken": "assign", "next": "update"},
+    "updated": {"taken": "update", "next": "assign"},
+}
+# The phase a whole step leads to.
+PHASE_AFTER = {place["taken"]: phase for phase, place in PHASES.items()
+               if place["taken"] not in (None, place["next"])}
+NEXT_STEP = {phase: place["next"] for phase, place in PHASES.items()}
 
 
 class StepRefused(Exception):

@@ -1,5 +1,6 @@
 """What the page needs to know, sent once: the data sets with their parameters,
-the start methods, and the limits.
+the start methods, the limits, and Lloyd's algorithm as the panel beside the
+plot shows it (its lines, and the phases of a run that light them).
 
 The facts come from the core (each parameter's type, range and default; the
 start methods) and from the app's config (the limits); the words a student
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
+from app.core.session import PHASES
 
 TEACHING_FILE = Path(__file__).resolve().parent.parent / "teaching.toml"
 
@@ -42,7 +44,13 @@ def catalog(config):
         "limits": limits(config),
         "exercises": [{"params": {}, **exercise} for exercise in words["exercises"]],
         "explanations": words["explanations"],
+        **algorithm(),
     }
+
+
+def algorithm():
+    """The algorithm panel's words, and each phase's step just taken and step due next."""
+    return {"algorithm": teaching()["algorithm"], "phases": PHASES}
 
 
 def dataset_entries(max_points):
@@ -93,6 +101,7 @@ def start_entries():
         "title": said["title"],
         "starts": said["starts"],
         "next": said["next"],
+        "line": said["line"],
         "seeded": name in SEEDED_INITS,
         "default": name == DEFAULT_INIT,
     } for name, said in words.items() if name in engine.INIT_METHODS]

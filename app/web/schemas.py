@@ -14,7 +14,7 @@ from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.core import datasets, engine
+from app.core import datasets, engine, session
 from app.core.analysis import SEEDED_INITS
 from app.web import validation
 from app.web.catalog import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS, dataset_entries
@@ -231,7 +231,7 @@ def _camel(name):
 
 # --- Answers: declared for the document; Session and the views build them --------------
 
-Phase = Literal["new", "initialized", "assigned", "updated"]
+Phase = Literal[tuple(session.PHASES)]
 StepKind = Literal["init", "assign", "update"]
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
 
