@@ -31,6 +31,7 @@ def test_the_query_becomes_the_settings_of_the_run(client):
         "controls": ["step", "back", "reset", "run"],
         "autoplay": False,
         "speed": 4,
+        "panel": None,
     }
     assert "<title>K-Means Stepper: Mickey Mouse, k = 3</title>" in response.get_data(as_text=True)
 
@@ -63,6 +64,23 @@ def test_controls_autoplay_and_speed(client):
     assert options_of(bare)["controls"] == [] and "data-action" not in bare.get_data(as_text=True)
 
 
+def test_panel_algorithm_puts_the_algorithm_and_its_notation_beside_the_plot(client):
+    response = client.get("/embed?dataset=mouse&panel=algorithm")
+    page = response.get_data(as_text=True)
+    assert options_of(response)["panel"] == "algorithm"
+    assert page.count('id="algorithm"') == 1 and page.count("<math ") == 3
+    # The page's script gets the algorithm's words and the phases that light its lines.
+    catalog = json.loads(re.search(r"data-catalog='([^']*)'", page).group(1))
+    assert catalog["algorithm"]["lines"] and set(catalog["phases"]) >= {"new", "assigned"}
+    assert all(start["line"] for start in catalog["starts"])
+    for query in ("dataset=mouse", "dataset=mouse&panel="):
+        without = client.get(f"/embed?{query}")
+        assert options_of(without)["panel"] is None
+        assert 'id="algorithm"' not in without.get_data(as_text=True)
+    # The full page it links to always has the panel: panel is the embed's own.
+    assert 'href="/?dataset=mouse"' in page
+
+
 @pytest.mark.parametrize("query, message", [
     ("dataset=nope", 'dataset="nope" is not one of'),
     ("k=three", 'k must be an integer, got "three"'),
@@ -84,6 +102,8 @@ def test_controls_autoplay_and_speed(client):
     ("controls=step,jump", 'controls="jump" is not one of'),
     ("autoplay=yes", "autoplay must be 1 or 0"),
     ("speed=100", "speed=100 should be between 1 and 12"),
+    ("panel=code", 'panel="code" is not one of'),
+    ("panel=algorithm&panel=algorithm", "panel is given 2 times in the query; give it once"),
 ])
 def test_a_bad_query_answers_400_with_a_page_saying_what_is_wrong(client, query, message):
     response = client.get(f"/embed?{query}")

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from app.core import datasets, engine
 from app.web import query, validation
 from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
-                             dataset_entries, limits, start_entries, teaching)
+                             algorithm, dataset_entries, limits, start_entries, teaching)
 from app.web.errors import ApiError
 from app.web.validation import checked
 from app.web.security import frame_ancestors
@@ -24,7 +24,8 @@ bp = Blueprint("embed", __name__)
 CONTROLS = ("init", "assign", "update", "step", "run", "back", "reset", "speed")
 DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
-EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed")
+EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed", "panel")
+PANELS = ("algorithm",)  # beside the plot, by ?panel=
 
 
 @bp.get("/embed")
@@ -39,7 +40,7 @@ def embed():
 
 def _page(title, options=None, error=""):
     # What the page's script needs of the catalog, without a request for it.
-    catalog = {"starts": start_entries(), "limits": limits(current_app.config)}
+    catalog = {"starts": start_entries(), "limits": limits(current_app.config), **algorithm()}
     return render_template(
         "embed.html", options=options, error=error, title=title, catalog=catalog,
         frame_ancestors=frame_ancestors(current_app.config),
@@ -78,6 +79,7 @@ def embed_options(args, config):
         "autoplay": _flag(value("autoplay", "0"), "autoplay"),
         "speed": checked(validation.integer(MIN_SPEED, config["MAX_SPEED"]),
                          query.scalar(value("speed", str(DEFAULT_SPEED))), "speed"),
+        "panel": _panel(value("panel")),
     }
 
 
@@ -118,6 +120,12 @@ def _controls(text):
     for name in wanted:
         checked(validation.choice(CONTROLS), name, "controls")
     return tuple(name for name in CONTROLS if name in wanted)  # always in the toolbar's order
+
+
+def _panel(text):
+    if text is None or text == "":
+        return None
+    return checked(validation.choice(PANELS), text, "panel")
 
 
 def _flag(text, name):

@@ -1,6 +1,7 @@
 // The entry of /embed: the stepper with only the controls its query asked for,
 // opened from the settings the server checked, talking to the page that frames it.
 
+import { AlgorithmPanel } from './algorithm.js';
 import { placesCentroids } from './catalog.js';
 import { findStepperElements, showLines, showSpeed } from './controls.js';
 import { fitToFrame } from './framefit.js';
@@ -27,6 +28,9 @@ async function main() {
   }
   const options = JSON.parse(root.dataset.options);
   const regions = new RegionsLayer(el.regions, el.plot);
+  const catalog = JSON.parse(root.dataset.catalog);
+  const panel = root.querySelector('#algorithm');
+  const algorithm = panel && new AlgorithmPanel(panel, catalog);
   let reported = null;
   let shownError = '';
   const render = () => {
@@ -35,12 +39,13 @@ async function main() {
     drawPlot(el.plot, view);
     regions.show(view.regions);
     showStatus(el, page, runner.running);
+    algorithm?.show(page);
     fit();
     if (page.error && page.error !== shownError) host.error(page.error);
     shownError = page.error;
   };
   const stepper = new Stepper({ onChange: render });
-  stepper.page.catalog = JSON.parse(root.dataset.catalog);
+  stepper.page.catalog = catalog;
   // Every step that changed the state is reported, whoever asked for it.
   const take = async (name) => {
     const goOn = await stepper.take(name);

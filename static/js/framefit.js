@@ -40,7 +40,7 @@ export function fitToFrame(root, onNaturalHeight) {
     } else {
       open(false);
     }
-    onNaturalHeight(Math.ceil(contentHeight(root) - plot.height + naturalPlot));
+    onNaturalHeight(Math.ceil(contentHeight(root) - plot.height + naturalRow(plotFrame, naturalPlot)));
   };
 
   more.addEventListener('click', () => open(!root.classList.contains('shows-lines')));
@@ -53,6 +53,15 @@ export function fitToFrame(root, onNaturalHeight) {
   window.addEventListener('resize', fit);
   fit();
   return fit;
+}
+
+// A panel beside the plot (?panel=) makes their row as tall as the taller of the two;
+// under the plot, in a narrow frame, it is counted with the other lines.
+function naturalRow(plotFrame, naturalPlot) {
+  const row = plotFrame.parentElement;
+  if (!row.classList.contains('plot-row') || getComputedStyle(row).flexDirection !== 'row') return naturalPlot;
+  const panels = [...row.children].filter((part) => part !== plotFrame);
+  return Math.max(naturalPlot, ...panels.map((part) => part.scrollHeight));
 }
 
 // From the top of the root to the end of its last part: its min-height (the box) left out.

@@ -1,6 +1,7 @@
 // The entry: loads the catalog, fills the form (from the URL too), opens a
 // session, and wires buttons, keys, plot clicks and the form to the steps.
 
+import { AlgorithmPanel } from './algorithm.js';
 import { api } from './api.js';
 import { dataSeedOf, placesCentroids } from './catalog.js';
 import {
@@ -29,6 +30,7 @@ async function main() {
   const share = wireShare(document, () => stepper.page);
   let drawn = {};
   let teaching = null;
+  let algorithm = null;
   let live = null;
   const render = () => {
     const { page } = stepper;
@@ -36,6 +38,7 @@ async function main() {
     drawPlot(el.plot, view);
     regions.show(view.regions);
     showStatus(el, page, runner.running);
+    algorithm?.show(page);
     renderGallery();
     share.refresh();
     live?.rendered();
@@ -70,6 +73,7 @@ async function main() {
   }
   const wanted = settingsFromUrl(window.location.search);
   setupForm(el, stepper.page.catalog, wanted);
+  algorithm = new AlgorithmPanel(document.getElementById('algorithm'), stepper.page.catalog);
   teaching = new Teaching(document, el, stepper.page.catalog, () => openFromForm(el, stepper, runner));
   wire(el, stepper, runner, render);
   // Back and Forward: the settings of that entry, and the run this tab had for them.
