@@ -1,8 +1,9 @@
 """Take the README's screenshots of today's page: python3 scripts/screenshots.py
 
-A converged MNIST run at 1280 x 900 (docs/screenshot.png) and a mouse run on a
-phone, 390 x 844 with touch (docs/screenshot-phone.png), from the app served on a
-free loopback port and Debian's Chromium."""
+A converged MNIST run at 1280 x 900 (docs/screenshot.png), a mouse run on a
+phone, 390 x 844 with touch (docs/screenshot-phone.png), and the embed with the
+algorithm beside the plot, 820 x 500, an Update due (docs/screenshot-algorithm.png),
+from the app served on a free loopback port and Debian's Chromium."""
 
 import sys
 import threading
@@ -26,6 +27,20 @@ def run_to_convergence(page):
     page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # the charts beside it
 
 
+def algorithm_beside_the_plot(browser, origin):
+    """The embed with ?panel=algorithm after Init and Assign: the Update's line lit."""
+    page = browser.new_page(viewport={"width": 820, "height": 500}, base_url=origin)
+    page.goto("/embed?dataset=mouse&random_state=0&k=3&init=kmeans%2B%2B&seed=0"
+              "&panel=algorithm&controls=init,assign,update,step,back,run")
+    lit = page.locator("#algorithm-lines li.is-next")
+    expect(lit).to_contain_text("Start", timeout=60_000)
+    page.get_by_role("button", name="Init").click()
+    expect(lit).to_contain_text("Assign", timeout=60_000)
+    page.get_by_role("button", name="Assign").click()
+    expect(lit).to_contain_text("Update", timeout=60_000)
+    page.screenshot(path=ROOT / "docs" / "screenshot-algorithm.png")
+
+
 def main():
     server = make_server("127.0.0.1", 0, create_app({"RATE_LIMITS_ENABLED": False}), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -44,6 +59,7 @@ def main():
         run_to_convergence(phone)
         phone.locator("#stage").scroll_into_view_if_needed()
         phone.screenshot(path=ROOT / "docs" / "screenshot-phone.png")
+        algorithm_beside_the_plot(browser, origin)
         browser.close()
     server.shutdown()
 
