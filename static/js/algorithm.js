@@ -53,10 +53,12 @@ export class AlgorithmPanel {
     }
   }
 
-  // The steps to light: due next (or the end, once converged) and just taken.
+  // The steps to light: due next (or the end, once converged) and just taken. With no
+  // run yet, as before any step; a phase the catalog does not list, by the state's next step.
   #where(state) {
-    const phase = state?.phase ?? Object.keys(this.catalog.phases)[0];
-    const place = this.catalog.phases[phase] ?? { taken: null, next: state?.next_step ?? null };
+    const { phases } = this.catalog;
+    const place = state ? phases[state.phase] ?? { taken: null, next: state.next_step }
+      : Object.values(phases).find((phase) => phase.taken === null);
     return { next: state?.converged ? 'converged' : place.next, taken: place.taken };
   }
 
