@@ -54,6 +54,13 @@ def test_custom_points_labels_and_manual_centroids_come_from_the_query(client):
     assert options["centroids"] == [[1, 1], [9, 9]]
 
 
+def test_the_page_gets_the_catalogs_entry_of_its_data_set_with_the_plots_axis_titles(client):
+    page = client.get("/embed?dataset=mnist&k=10").get_data(as_text=True)
+    catalog = json.loads(re.search(r"data-catalog='([^']*)'", page).group(1))
+    [entry] = catalog["datasets"]
+    assert entry["name"] == "mnist" and len(entry["axes"]) == 2
+
+
 def test_controls_autoplay_and_speed(client):
     options = options_of(client.get("/embed?controls=run,step,speed&autoplay=1&speed=9"))
     assert options["controls"] == ["step", "run", "speed"]  # in the toolbar's order

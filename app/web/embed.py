@@ -39,11 +39,17 @@ def embed():
 
 
 def _page(title, options=None, error=""):
-    # What the page's script needs of the catalog, without a request for it.
-    catalog = {"starts": start_entries(), "limits": limits(current_app.config), **algorithm()}
+    # What the page's script needs of the catalog, without a request for it: the start
+    # methods, the limits, the algorithm's words, and the run's data set (its axes' titles).
+    config = current_app.config
+    catalog = {"starts": start_entries(), "limits": limits(config), **algorithm()}
+    if options:
+        name = options["settings"]["dataset"]["name"]
+        catalog["datasets"] = [entry for entry in dataset_entries(config["MAX_POINTS"])
+                               if entry["name"] == name]
     return render_template(
         "embed.html", options=options, error=error, title=title, catalog=catalog,
-        frame_ancestors=frame_ancestors(current_app.config),
+        frame_ancestors=frame_ancestors(config),
         full_page=_full_page_url(request.args))
 
 
