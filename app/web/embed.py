@@ -129,8 +129,8 @@ def _controls(text):
 
 
 def _panel(text):
-    if text is None or text == "":
-        return None
+    if not text:
+        return None  # absent or empty: the plot alone
     return checked(validation.choice(PANELS), text, "panel")
 
 
