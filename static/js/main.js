@@ -13,7 +13,7 @@ import { bindKeys } from './keyboard.js';
 import { Live } from './live.js';
 import { drawObjective } from './objective.js';
 import { palette } from './palette.js';
-import { drawPlot, keepFitted, onPlotClick } from './plot.js';
+import { drawPlot, keepFitted, onPlotClick, refit } from './plot.js';
 import { RegionsLayer } from './regions.js';
 import { Runner } from './runner.js';
 import { scene } from './scene.js';
@@ -101,6 +101,7 @@ function useLinkedPoints(el, stepper, { points, labels }) {
 function wire(el, stepper, runner, render) {
   const act = (name) => {
     runner.stop();
+    if (name === 'reset') refit(el.plot); // as in the embed: all of the points again
     stepper.take(name);
   };
   for (const [name, button] of Object.entries(el.buttons)) {
