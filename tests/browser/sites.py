@@ -72,6 +72,17 @@ POINTS_SPREAD = """() => {
 }"""
 
 
+def zoom_in(page):
+    """Drag a box over part of the plot, as a student zooms; until the points
+    shown spread over more than the plot (some are out of sight)."""
+    drag = page.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(drag["x"] + drag["width"] * 0.5, drag["y"] + drag["height"] * 0.6, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"(() => {{ const s = ({POINTS_SPREAD})(); return s.covers > 1; }})()")
+
+
 def outside_box(layout):
     """What does not fit: content past the box (a scroll bar), a part cut off or squashed to nothing."""
     width, height = layout["box"]

@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
-from sites import FRAME_LAYOUT, POINTS_SPREAD, QuietHandler, other_site, outside_box
+from sites import (FRAME_LAYOUT, POINTS_SPREAD, QuietHandler, other_site, outside_box,
+                   zoom_in)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MOUSE = "/embed?dataset=mouse&random_state=0&k=3&init=random&seed=1"
@@ -429,12 +430,7 @@ def test_a_zoom_is_kept_through_steps_and_resizes_and_reset_shows_all_the_points
     page.set_viewport_size({"width": 720, "height": 520})
     page.goto(live_server + MOUSE)
     page.wait_for_function("document.getElementById('plot').data?.length === 4")
-    drag = page.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3)
-    page.mouse.down()
-    page.mouse.move(drag["x"] + drag["width"] * 0.5, drag["y"] + drag["height"] * 0.6, steps=5)
-    page.mouse.up()
-    page.wait_for_function(f"(() => {{ const s = ({POINTS_SPREAD})(); return s.covers > 1; }})()")
+    zoom_in(page)
     with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         page.get_by_role("button", name="Step", exact=True).click()
     page.set_viewport_size({"width": 600, "height": 520})

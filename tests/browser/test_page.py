@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import create_app
-from sites import POINTS_SPREAD
+from sites import POINTS_SPREAD, zoom_in
 
 BLOBS = "?dataset=blobs&n_samples=200&centers=4&cluster_std=0.5&random_state=0&k=4&init=kmeans%2B%2B&seed=0"
 MOUSE = "?dataset=mouse&random_state=0&k=3&init=kmeans%2B%2B&seed=0"
@@ -262,12 +262,7 @@ def test_reset_on_the_full_page_forgets_the_zoom_and_shows_all_the_points(steppe
     stepper.open(MOUSE)
     page = stepper.page
     stepper.click("Init")
-    drag = page.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3)
-    page.mouse.down()
-    page.mouse.move(drag["x"] + drag["width"] * 0.5, drag["y"] + drag["height"] * 0.6, steps=5)
-    page.mouse.up()
-    page.wait_for_function(f"(() => {{ const s = ({POINTS_SPREAD})(); return s.covers > 1; }})()")
+    zoom_in(page)
 
     stepper.click("Reset")
 
