@@ -86,6 +86,26 @@ def test_each_k_of_the_elbow_is_at_least_as_good_as_ten_seeded_scikit_learn_runs
         assert inertia <= best * (1 + 1e-9)
 
 
+def test_each_k_of_the_elbow_is_scikit_learns_best_of_ten_starts_from_the_same_seed():
+    data = datasets.load("mnist", {"pca_components": 2})
+    inertia, _ = analysis.DataAnalysis().elbow(data, 5, deadline=float("inf"))
+    for k, found in enumerate(inertia, start=1):
+        fitted = KMeans(k, n_init=analysis.ELBOW_STARTS, random_state=analysis.ELBOW_SEED,
+                        algorithm="lloyd", tol=0).fit(data.X)
+        assert found == pytest.approx(fitted.inertia_, rel=1e-12)
+
+
+def test_restarts_are_scikit_learns_runs_from_the_same_seeds(api, client):
+    created = api.create("anisotropic", k=3, init="random", seed=7)
+    found = whole_restarts(client, created["id"], n=4)
+    X = np.array(created["points"])
+    for start in found["starts"]:
+        fitted = KMeans(3, init="random", n_init=1, random_state=start["seed"],
+                        algorithm="lloyd", tol=0).fit(X)
+        assert start["inertia"] == pytest.approx(fitted.inertia_, rel=1e-9)
+        assert start["iterations"] in (fitted.n_iter_ - 1, fitted.n_iter_)
+
+
 def test_the_elbow_of_gaussian_blobs_has_its_best_silhouette_at_the_true_k(api, client):
     curve = whole_elbow(client, api.create("blobs", k=2)["id"], k_max=8)
     assert int(np.argmax(curve["silhouette"][1:])) + 2 == 4
@@ -93,7 +113,7 @@ def test_the_elbow_of_gaussian_blobs_has_its_best_silhouette_at_the_true_k(api, 
 
 def test_the_elbow_is_computed_once_per_data_set(api, client, monkeypatch):
     first = whole_elbow(client, api.create("moons", k=2)["id"], k_max=5)
-    monkeypatch.setattr(analysis, "_started", lambda *args: pytest.fail("computed again"))
+    monkeypatch.setattr(analysis, "_LloydRun", lambda *args: pytest.fail("computed again"))
     second = whole_elbow(client, api.create("moons", k=3, seed=9)["id"], k_max=4)
     assert second["inertia"] == first["inertia"][:4]
 

@@ -1,26 +1,42 @@
 """What is computed once per data set beyond one run: the elbow curve and seeded runs.
 
-Every number comes from throwaway Sessions run by the engine, so it is the one
-a student would reach by stepping, and it agrees with scikit-learn's KMeans.
-Long computations are cut into pieces kept for the life of the process: a
-caller gives a deadline, checked between the steps of every run, and what is
+Every run is taken as scikit-learn's ``KMeans(algorithm="lloyd", tol=0)`` takes
+it (``_kmeans_single_lloyd``): the same compiled kernel in the same loop, so the
+same starts give the same centroids, labels and inertia, at the same cost. The
+elbow's k is ``KMeans(k, n_init=ELBOW_STARTS, random_state=ELBOW_SEED)``: its
+starts drawn one after the other from one generator, the best kept by the same
+rule. Long computations are cut into pieces kept for the life of the process: a
+caller gives a deadline, checked between the passes of every run, and what is
 complete by then is answered; a run cut short is kept apart, never answered as
-complete, and asking again goes on from where it stopped.
+complete, and asking again goes on from where it stopped. The elbows of the
+built-in data sets at their defaults are prepared once and kept on disk.
 """
 
+import hashlib
+import os
 import threading
 import time
 import weakref
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
-from app.core import engine, metrics
-from app.core.session import Session, Step
+# scikit-learn's private k-means pieces, what KMeans.fit runs (pinned in
+# requirements.txt; tests/test_analysis.py checks the results against KMeans).
+from sklearn.cluster._k_means_common import _inertia_dense, _is_same_clustering
+from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+from sklearn.cluster._kmeans import _kmeans_plusplus
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+from sklearn.utils.parallel import _get_threadpool_controller
 
-ELBOW_STARTS = 10  # seeded k-means++ starts for every k of the elbow
+from app.core import engine, metrics
+
+ELBOW_STARTS = 10  # k-means++ starts for every k of the elbow, as KMeans(n_init=10)
+ELBOW_SEED = 0  # the elbow's k is KMeans(k, n_init=ELBOW_STARTS, random_state=ELBOW_SEED)
 LLOYD_MAX_ITER = 300  # scikit-learn's default
 SEEDED_INITS = tuple(method for method in engine.INIT_METHODS if method != "manual")
+ELBOW_FILE_VERSION = 2  # raised whenever what an elbow file holds would change
 
 
 _analyses = weakref.WeakKeyDictionary()  # Dataset -> DataAnalysis, gone with the data set
@@ -40,11 +56,12 @@ def analysis_of(data):
 class DataAnalysis:
     """A data set's elbow curve, grown one k at a time, and the seeded runs asked for.
 
-    Each k of the elbow takes the best of ``ELBOW_STARTS`` seeded k-means++
-    starts and one more start: the best centroids of k - 1 plus the point
-    farthest from its centroid. That start's first assignment already has a
-    lower inertia than k - 1's best, and Lloyd's steps never raise it, so the
-    curve never rises.
+    Each k of the elbow is the best of ``ELBOW_STARTS`` k-means++ starts, the very
+    runs of ``KMeans(k, n_init=ELBOW_STARTS, random_state=ELBOW_SEED, tol=0)``.
+    Should that best be worse than k - 1's (rare, and it would make the curve rise),
+    one more start is run: k - 1's best centroids plus the point farthest from its
+    centroid. Its first assignment is already below k - 1's inertia, and Lloyd's
+    steps never raise it, so the curve never rises.
     """
 
     MAX_RUNS = 1024  # seeded runs remembered
@@ -55,39 +72,91 @@ class DataAnalysis:
         self.inertia = []
         self.silhouette = []
         self._best = None  # centroids and labels of the last k's best run
-        self._next_k = []  # the next k's runs, some perhaps cut short: paused, without data
+        self._next_k = None  # the next k's starts, some perhaps under way: a _Starts
         self._elbow_lock = threading.Lock()
+        self._looked_on_disk = False
         self._runs = OrderedDict()  # (k, init, seed) -> (inertia, iterations, converged)
-        self._unfinished = OrderedDict()  # (k, init, seed) -> its run cut short, paused
+        self._unfinished = OrderedDict()  # (k, init, seed) -> its _LloydRun cut short
         self._runs_lock = threading.Lock()
 
-    def elbow(self, data, k_max, deadline):
+    # --- The elbow -----------------------------------------------------------------
+
+    def elbow(self, data, k_max, deadline, cache_dir=None):
         """Inertia and silhouette for k = 1 up to ``k_max``, or as far as the deadline
-        lets it get. A run is cut short at the deadline and goes on at the next call."""
+        lets it get. A run is cut short at the deadline and goes on at the next call.
+        With ``cache_dir``, an elbow prepared there for this very data is read first."""
         with self._elbow_lock:
+            if cache_dir is not None and not self._looked_on_disk:
+                self._looked_on_disk = True
+                self._read(data, cache_dir)
             while len(self.inertia) < k_max and self._add_next_k(data, deadline):
                 pass
             return self.inertia[:k_max], self.silhouette[:k_max]
 
+    @property
+    def elbow_progress(self):
+        """The k under way and how many of its starts are done, or None."""
+        pending = self._next_k
+        if pending is None:
+            return None
+        return {"k": pending.k, "starts_done": pending.done, "starts": ELBOW_STARTS}
+
     def _add_next_k(self, data, deadline):
         """Run the next k's starts on (True when they are all done)."""
-        k = len(self.inertia) + 1
-        if not self._next_k:
-            starts = [engine.init_centroids(data.X, k, "kmeans++", seed, data.x_squared_norms)
-                      for seed in range(ELBOW_STARTS)]
-            if self._best is not None:
-                starts.append(_grown(data.X, *self._best))
-            self._next_k = [_paused(_started(data, start)) for start in starts]
-        runs = [_resumed(data, paused) for paused in self._next_k]
-        if not all([_run_on(run, deadline) for run in runs]):
-            self._next_k = [_paused(run) for run in runs]
-            return False
-        best = min(runs, key=_inertia)
-        self._next_k = []
+        if self._next_k is None:
+            self._next_k = _Starts(len(self.inertia) + 1)
+        pending = self._next_k
+        while pending.done < ELBOW_STARTS:
+            if pending.run is None:
+                start, _ = _kmeans_plusplus(
+                    data.X, pending.k, x_squared_norms=data.x_squared_norms,
+                    sample_weight=np.ones(data.n_samples), random_state=pending.random_state)
+                pending.run = _LloydRun(start, data.n_samples)
+            if not _go_on(pending.run, data, deadline):
+                return False
+            pending.keep_if_better(pending.run)
+            pending.run = None
+            pending.done += 1
+        if self.inertia and pending.best.inertia > self.inertia[-1]:
+            if pending.grown is None:
+                pending.grown = _LloydRun(_grown(data.X, *self._best), data.n_samples)
+            if not _go_on(pending.grown, data, deadline):
+                return False
+            pending.best = pending.grown
+        best = pending.best
+        self._next_k = None
         self._best = (best.centroids, best.labels)
-        self.inertia.append(_inertia(best))
+        self.inertia.append(best.inertia)
         self.silhouette.append(metrics.silhouette(data.X, best.labels))
         return True
+
+    # --- The elbow kept on disk ----------------------------------------------------
+
+    def save(self, data, cache_dir):
+        """Write the elbow computed so far where ``elbow(..., cache_dir)`` reads it."""
+        path = elbow_path(data, cache_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        silhouette = [np.nan if value is None else value for value in self.silhouette]
+        np.savez(temporary, inertia=np.array(self.inertia), silhouette=np.array(silhouette),
+                 best_centroids=self._best[0], best_labels=self._best[1])
+        os.replace(temporary, path)
+        return path
+
+    def _read(self, data, cache_dir):
+        """The elbow prepared for this data, if there is one (else nothing happens)."""
+        try:
+            with np.load(elbow_path(data, cache_dir)) as kept:
+                inertia, silhouette = kept["inertia"].tolist(), kept["silhouette"].tolist()
+                best = (kept["best_centroids"], kept["best_labels"])
+        except (OSError, KeyError, ValueError):
+            return
+        if len(inertia) > len(self.inertia):
+            self.inertia = inertia
+            self.silhouette = [None if np.isnan(value) else value for value in silhouette]
+            self._best, self._next_k = best, None
+
+    # --- Seeded runs ---------------------------------------------------------------
 
     def runs(self, data, k, init, seeds, deadline):
         """(inertia, updates taken, converged) of a seeded run to convergence for each
@@ -98,16 +167,22 @@ class DataAnalysis:
             key = (k, init, seed)
             result = self._known_run(key)
             if result is None:
-                paused = self._take_unfinished(key)
-                run = _resumed(data, paused) if paused else _started(
-                    data, engine.init_centroids(data.X, k, init, seed, data.x_squared_norms))
-                if not _run_on(run, deadline):
-                    self._keep_unfinished(key, _paused(run))
+                run = self._take_unfinished(key) or _LloydRun(
+                    engine.init_centroids(data.X, k, init, seed, data.x_squared_norms),
+                    data.n_samples)
+                if not _go_on(run, data, deadline):
+                    self._keep_unfinished(key, run)
                     break
-                result = (_inertia(run), run.iteration, run.converged)
+                result = (run.inertia, run.updates, run.converged)
                 self._remember_run(key, result)
             results.append(result)
         return results
+
+    def run_progress(self, k, init, seed):
+        """Passes over the data a run cut short has taken, or None if none is kept."""
+        with self._runs_lock:
+            run = self._unfinished.get((k, init, seed))
+            return None if run is None else run.n_iter
 
     def _known_run(self, key):
         with self._runs_lock:
@@ -133,45 +208,106 @@ class DataAnalysis:
                 self._unfinished.popitem(last=False)
 
 
+def elbow_path(data, cache_dir):
+    """Where a data set's elbow is kept: named by the bytes of its clustering space, so
+    that data changed in any way (a generator, a library) is never answered stale."""
+    digest = hashlib.sha256(np.ascontiguousarray(data.X).data).hexdigest()[:20]
+    return Path(cache_dir) / f"elbow-v{ELBOW_FILE_VERSION}-{data.name}-{digest}.npz"
+
+
+def prepare_elbow(data, k_max, cache_dir):
+    """Compute a data set's elbow up to ``k_max`` now and keep it in ``cache_dir``."""
+    analysis = DataAnalysis()
+    analysis.elbow(data, k_max, deadline=float("inf"))
+    return analysis.save(data, cache_dir)
+
+
+# --- One k of the elbow ----------------------------------------------------------------
+
+class _Starts:
+    """The starts of one k, drawn in turn from one generator as KMeans(n_init) draws them."""
+
+    def __init__(self, k):
+        self.k = k
+        self.random_state = np.random.RandomState(ELBOW_SEED)
+        self.done = 0  # starts run to the end
+        self.run = None  # the start under way
+        self.best = None  # the best run so far
+        self.grown = None  # the start from k - 1's best, if it is needed
+
+    def keep_if_better(self, run):
+        """KMeans.fit's rule: a lower inertia, and not the same clustering renumbered."""
+        best = self.best
+        if best is None or (run.inertia < best.inertia and not _is_same_clustering(
+                run.labels, best.labels, self.k)):
+            self.best = run
+
+
 def _grown(X, centroids, labels):
     """The centroids plus the point farthest from its own centroid."""
     distances = ((X - centroids[labels]) ** 2).sum(axis=1)
     return np.vstack([centroids, X[np.argmax(distances)]])
 
 
-# --- Helpers -----------------------------------------------------------------------
+# --- One run of Lloyd's algorithm, in pieces ------------------------------------------
 
-def _started(data, start):
-    """A throwaway session started from ``start`` (clustering space), not yet run."""
-    return Session(data=data, k=len(start), init="manual", seed=0,
-                   steps=[Step("init", centroids=np.ascontiguousarray(start))])
+class _LloydRun:
+    """A run from ``start`` as ``_kmeans_single_lloyd`` takes it (tol=0, at most
+    LLOYD_MAX_ITER passes), its arrays kept between pieces."""
 
+    def __init__(self, start, n_samples):
+        self.centroids = np.array(start, dtype=np.float64, order="C")
+        self._new_centroids = np.zeros_like(self.centroids)
+        self.labels = np.full(n_samples, -1, dtype=np.int32)
+        self._labels_old = self.labels.copy()
+        self._weights = np.zeros(len(start))
+        self._shift = np.zeros(len(start))
+        self.n_iter = 0  # passes over the data, scikit-learn's n_iter_
+        self.done = False
+        self.converged = False
+        self.updates = 0  # the updates a student stepping it would take
+        self.inertia = None
 
-def _paused(session):
-    """A run cut short, kept without its data set (the cache holds none)."""
-    return session.k, session.steps, session.labels
-
-
-def _resumed(data, paused):
-    k, steps, labels = paused
-    return Session(data=data, k=k, init="manual", seed=0, steps=steps, labels=labels)
-
-
-def _run_on(session, deadline):
-    """Run ``session`` towards convergence (at most LLOYD_MAX_ITER updates) until the
-    deadline; True once it is done. Every call takes at least one step, so that a
-    run longer than any one request still gets done over several."""
-    if _done(session):
+    def go_on(self, X, sample_weight, n_threads, deadline):
+        """One pass at least, then passes until done or past ``deadline``; True once done."""
+        while not self.done:
+            lloyd_iter_chunked_dense(X, sample_weight, self.centroids, self._new_centroids,
+                                     self._weights, self.labels, self._shift, n_threads)
+            self.n_iter += 1
+            old = self.centroids
+            self.centroids, self._new_centroids = self._new_centroids, old
+            if np.array_equal(self.labels, self._labels_old):
+                # Strict convergence: the pass's update is taken only if it moves a
+                # centroid (an empty cluster's relocation), as the stepper shows it.
+                self.updates = self.n_iter - np.array_equal(self.centroids, old)
+                self._finish(X, sample_weight, n_threads, converged=True)
+            elif (self._shift ** 2).sum() <= 0 or self.n_iter >= LLOYD_MAX_ITER:
+                # tol=0: no centroid moved, or out of passes. The labels are assigned
+                # again to the last centroids, as scikit-learn does.
+                lloyd_iter_chunked_dense(X, sample_weight, self.centroids, self.centroids,
+                                         self._weights, self.labels, self._shift, n_threads,
+                                         update_centers=False)
+                self.updates = self.n_iter
+                self._finish(X, sample_weight, n_threads,
+                             converged=self.n_iter < LLOYD_MAX_ITER)
+            else:
+                self._labels_old[:] = self.labels
+                if time.monotonic() > deadline:
+                    return False
         return True
-    session.step()
-    session.run(LLOYD_MAX_ITER - session.iteration, deadline)
-    return _done(session)
+
+    def _finish(self, X, sample_weight, n_threads, converged):
+        self.inertia = float(_inertia_dense(X, sample_weight, self.centroids, self.labels,
+                                            n_threads))
+        self.done, self.converged = True, converged
+        self._new_centroids = self._labels_old = self._weights = self._shift = None
 
 
-def _done(session):
-    return session.converged or (session.phase == "assigned"
-                                 and session.iteration >= LLOYD_MAX_ITER)
-
-
-def _inertia(session):
-    return session.steps[-1].inertia
+def _go_on(run, data, deadline):
+    """Run on with the threads KMeans.fit uses: OpenMP for the kernel, BLAS on one
+    thread meanwhile (each of the kernel's threads runs small matrix products)."""
+    if run.done:
+        return True
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        return run.go_on(data.X, np.ones(data.n_samples), _openmp_effective_n_threads(),
+                         deadline)
