@@ -328,3 +328,82 @@ def test_restarts_past_their_deadline_keep_a_run_cut_short_apart_and_answer_it_o
             break
     assert answered == whole
     assert not cut._unfinished
+
+
+# --- What the page is told: progress, and the silhouette's sample ------------------------
+
+def test_an_incomplete_elbow_says_which_k_is_under_way_and_how_many_of_its_starts_are_done():
+    client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0,
+                         "RATE_LIMITS_ENABLED": False}).test_client()
+    body = {"dataset": {"name": "custom", "points": three_blobs(seed=6)}, "k": 3}
+    session_id = client.post("/api/sessions", json=body).get_json()["id"]
+    answers = asked_until_complete(lambda: elbow(client, session_id, k_max=2))
+    progress = [answer["progress"] for answer in answers]
+    assert progress[-1] is None
+    assert all(seen["k"] == len(answer["k"]) + 1 and seen["starts"] == analysis.ELBOW_STARTS
+               for seen, answer in zip(progress[:-1], answers))
+    # Every start of k = 2 is seen done one after the other.
+    assert {seen["starts_done"] for seen in progress[:-1] if seen["k"] == 2} == set(range(10))
+
+
+def test_the_silhouette_is_taken_on_a_seeded_sample_the_answer_states(api, client):
+    from sklearn.metrics import silhouette_score
+
+    created = api.create({"name": "mnist", "pca_components": 2}, k=3)
+    curve = whole_elbow(client, created["id"], k_max=3)
+    assert curve["silhouette_sample"] == 2000
+    assert "sample of 2,000 of the 5,000 points" in curve["silhouette_note"]
+    data = datasets.load("mnist", {"pca_components": 2})
+    labels = KMeans(3, n_init=analysis.ELBOW_STARTS, random_state=analysis.ELBOW_SEED,
+                    algorithm="lloyd", tol=0).fit(data.X).labels_
+    assert curve["silhouette"][2] == pytest.approx(
+        silhouette_score(data.X, labels, sample_size=2000, random_state=0), abs=1e-9)
+    small = whole_elbow(client, api.create("blobs", k=2)["id"], k_max=2)
+    assert small["silhouette_sample"] is None and small["silhouette_note"].startswith(
+        "Silhouette on all 100 points")
+
+
+def test_a_restart_under_way_is_answered_with_its_seed_and_passes_so_far():
+    client = create_app({"TESTING": True, "MAX_COMPUTE_SECONDS": 0}).test_client()
+    body = {"dataset": {"name": "custom", "points": COLD_POINTS}, "k": 3, "seed": 200}
+    session_id = client.post("/api/sessions", json=body).get_json()["id"]
+    answers = asked_until_complete(lambda: restarts(client, session_id, n=2))
+    running = [answer["running"] for answer in answers]
+    assert running[-1] is None and running[0] == {"seed": 200, "passes": 1}
+    assert all(seen["seed"] == 200 + len(answer["starts"])
+               for seen, answer in zip(running[:-1], answers))
+
+
+# --- The elbows prepared on disk -------------------------------------------------------
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    """An app whose prepared data is kept in an empty directory; put back after."""
+    yield tmp_path
+    create_app({"TESTING": True})
+
+
+def test_a_prepared_elbow_is_answered_from_disk_without_computing(cache_dir, monkeypatch):
+    client = create_app({"TESTING": True, "CACHE_DIR": str(cache_dir)}).test_client()
+    data = datasets.load("moons", datasets.defaults("moons"))
+    analysis.prepare_elbow(data, 10, cache_dir)
+    whole = analysis.DataAnalysis().elbow(data, 10, deadline=float("inf"))
+    analysis._analyses.clear()  # as in a new process: nothing computed in memory
+
+    def computed(*args):
+        pytest.fail("computed instead of read from disk")
+
+    monkeypatch.setattr(analysis, "_LloydRun", computed)
+    monkeypatch.setattr(analysis.metrics, "silhouette", computed)
+    session_id = client.post("/api/sessions", json={"dataset": "moons", "k": 3}).get_json()["id"]
+    curve = elbow(client, session_id, k_max=10)
+    assert curve["complete"] and (curve["inertia"], curve["silhouette"]) == whole
+
+
+def test_an_elbow_kept_on_disk_is_read_only_for_the_very_same_points(cache_dir):
+    data = datasets.load("moons", datasets.defaults("moons"))
+    analysis.prepare_elbow(data, 3, cache_dir)
+    other = datasets.load("moons", {**datasets.defaults("moons"), "noise": 0.06})
+    found = analysis.DataAnalysis().elbow(other, 3, float("inf"), cache_dir=cache_dir)
+    assert found == analysis.DataAnalysis().elbow(other, 3, float("inf"))
+    assert found != analysis.DataAnalysis().elbow(data, 3, float("inf"))

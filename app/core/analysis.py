@@ -75,6 +75,7 @@ class DataAnalysis:
         self._next_k = None  # the next k's starts, some perhaps under way: a _Starts
         self._elbow_lock = threading.Lock()
         self._looked_on_disk = False
+        self._read_from_disk = False  # and nothing computed since
         self._runs = OrderedDict()  # (k, init, seed) -> (inertia, iterations, converged)
         self._unfinished = OrderedDict()  # (k, init, seed) -> its _LloydRun cut short
         self._runs_lock = threading.Lock()
@@ -90,7 +91,7 @@ class DataAnalysis:
                 self._looked_on_disk = True
                 self._read(data, cache_dir)
             while len(self.inertia) < k_max and self._add_next_k(data, deadline):
-                pass
+                self._read_from_disk = False
             return self.inertia[:k_max], self.silhouette[:k_max]
 
     @property
@@ -155,6 +156,7 @@ class DataAnalysis:
             self.inertia = inertia
             self.silhouette = [None if np.isnan(value) else value for value in silhouette]
             self._best, self._next_k = best, None
+            self._read_from_disk = True
 
     # --- Seeded runs ---------------------------------------------------------------
 
@@ -216,10 +218,12 @@ def elbow_path(data, cache_dir):
 
 
 def prepare_elbow(data, k_max, cache_dir):
-    """Compute a data set's elbow up to ``k_max`` now and keep it in ``cache_dir``."""
+    """A data set's elbow up to ``k_max`` kept in ``cache_dir``: computed now, unless
+    it is there already."""
     analysis = DataAnalysis()
-    analysis.elbow(data, k_max, deadline=float("inf"))
-    return analysis.save(data, cache_dir)
+    analysis.elbow(data, k_max, deadline=float("inf"), cache_dir=cache_dir)
+    if not analysis._read_from_disk:
+        analysis.save(data, cache_dir)
 
 
 # --- One k of the elbow ----------------------------------------------------------------

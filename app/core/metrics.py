@@ -11,8 +11,10 @@ import numpy as np
 from sklearn.metrics import silhouette_score
 
 # Silhouette needs every pairwise distance; past this many points it is
-# estimated on a seeded sample of this size, as scikit-learn's sample_size does.
+# estimated on a seeded sample of this size, as scikit-learn's sample_size does,
+# the same sample (SILHOUETTE_SEED) for every k.
 SILHOUETTE_SAMPLE = 2000
+SILHOUETTE_SEED = 0
 
 
 def true_classes(truth, truth_names):
@@ -80,14 +82,20 @@ def against_truth(labels, classes, k):
     }
 
 
-def silhouette(X, labels, seed=0):
-    """Mean silhouette of the clustering, on a seeded sample of large data; None
-    when it is undefined (fewer than 2 clusters, or every point its own)."""
+def silhouette_sample(n_samples):
+    """How many points the silhouette of ``n_samples`` is taken on: None for all."""
+    return SILHOUETTE_SAMPLE if n_samples > SILHOUETTE_SAMPLE else None
+
+
+def silhouette(X, labels):
+    """Mean silhouette of the clustering, on a seeded sample of large data (scikit-learn's
+    ``silhouette_score(sample_size=, random_state=)``); None when it is undefined (fewer
+    than 2 clusters, or every point its own)."""
     n_labels = len(np.unique(labels))
     if not 2 <= n_labels <= X.shape[0] - 1:
         return None
-    sample_size = SILHOUETTE_SAMPLE if X.shape[0] > SILHOUETTE_SAMPLE else None
     try:
-        return float(silhouette_score(X, labels, sample_size=sample_size, random_state=seed))
+        return float(silhouette_score(X, labels, sample_size=silhouette_sample(X.shape[0]),
+                                      random_state=SILHOUETTE_SEED))
     except ValueError:  # the sample happened to hold a single cluster
         return None

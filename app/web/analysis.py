@@ -11,12 +11,12 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.core import datasets, engine
+from app.core import datasets, engine, metrics
 from app.core.analysis import ELBOW_STARTS, SEEDED_INITS, analysis_of
 from app.web import query
 from app.web.errors import ApiError
 from app.web import schemas
-from app.web.catalog import DEFAULT_K_MAX
+from app.web.catalog import DEFAULT_K_MAX, teaching
 from app.web.security import rate_limited
 from app.web.sessions import find_session
 
@@ -36,9 +36,16 @@ def elbow(session_id):
         k_max = min(DEFAULT_K_MAX, current_app.config["MAX_K"], data.n_samples)
     if k_max > data.n_samples:
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
-    inertia, silhouette = analysis_of(data).elbow(data, k_max, _deadline())
+    analysis = analysis_of(data)
+    # Only the built-in data sets' elbows are prepared on disk (flask prepare).
+    kept = None if data.name == "custom" else datasets.cache_dir()
+    inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=kept)
+    complete = len(inertia) == k_max
     return jsonify(k=list(range(1, len(inertia) + 1)), inertia=inertia, silhouette=silhouette,
-                   k_max=k_max, complete=len(inertia) == k_max, starts=ELBOW_STARTS)
+                   k_max=k_max, complete=complete, starts=ELBOW_STARTS,
+                   progress=None if complete else analysis.elbow_progress,
+                   silhouette_sample=metrics.silhouette_sample(data.n_samples),
+                   silhouette_note=_silhouette_note(data.n_samples))
 
 
 @bp.get("/sessions/<session_id>/restarts")
@@ -53,9 +60,14 @@ def restarts(session_id):
     starts = [{"seed": seed, "inertia": inertia, "iterations": iterations, "converged": converged}
               for seed, (inertia, iterations, converged) in zip(seeds, runs)]
     best = min(starts, key=lambda start: start["inertia"], default=None)
+    running = None
+    if len(starts) < n:
+        seed = seeds[len(starts)]
+        passes = analysis_of(session.data).run_progress(session.k, init, seed)
+        running = {"seed": seed, "passes": passes or 0}
     last = session.steps[-1] if session.steps else None
     return jsonify(
-        k=session.k, init=init, n=n, complete=len(starts) == n, starts=starts,
+        k=session.k, init=init, n=n, complete=len(starts) == n, starts=starts, running=running,
         best=best and {"seed": best["seed"], "inertia": best["inertia"]},
         current={"seed": session.seed, "init": session.init, "phase": session.phase,
                  "inertia": None if last is None else last.inertia,
@@ -126,6 +138,16 @@ def _replay(session):
 
 def _attachment(data, extension):
     return f'attachment; filename="kmeans-{data.name}.{extension}"'
+
+
+def _silhouette_note(n_samples):
+    """The sentence beside the elbow saying on how many points the silhouette is taken."""
+    words = teaching()["elbow"]
+    sample = metrics.silhouette_sample(n_samples)
+    if sample is None:
+        return words["silhouette_all"].format(n=f"{n_samples:,}")
+    return words["silhouette_sample"].format(sample=f"{sample:,}", n=f"{n_samples:,}",
+                                             seed=metrics.SILHOUETTE_SEED)
 
 
 def _deadline():

@@ -337,6 +337,12 @@ class PageCatalog(Answer):
 COMPLETE = "False when the request ran out of time: ask again to go on from there."
 
 
+class ElbowProgress(Answer):
+    k: int = Field(description="The k under way.")
+    starts_done: int
+    starts: int
+
+
 class Elbow(Answer):
     k: list[int]
     inertia: list[float]
@@ -344,6 +350,10 @@ class Elbow(Answer):
     k_max: int
     complete: bool = Field(description=COMPLETE)
     starts: int
+    progress: Optional[ElbowProgress] = Field(description="Null once complete.")
+    silhouette_sample: Optional[int] = Field(
+        description="The silhouette's seeded sample of points; null: all of them.")
+    silhouette_note: str = Field(description="That, in a sentence for the student.")
 
 
 class Start(Answer):
@@ -366,6 +376,11 @@ class Current(Answer):
     converged: bool
 
 
+class Running(Answer):
+    seed: int
+    passes: int = Field(description="Passes over the data its run has taken so far.")
+
+
 class Restarts(Answer):
     k: int
     init: Literal[SEEDED_INITS]
@@ -373,6 +388,7 @@ class Restarts(Answer):
     complete: bool = Field(description=COMPLETE)
     starts: list[Start]
     best: Optional[Best] = Field(description="Null until a first run is done.")
+    running: Optional[Running] = Field(description="The start under way; null once complete.")
     current: Current
 
 

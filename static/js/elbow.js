@@ -53,10 +53,10 @@ export class Elbow {
         this.#curve = curve;
         this.#draw(curve, this.#page.state?.k);
         if (curve.complete) break;
-        const done = curve.k.length;
-        this.status.textContent = `Computed k = 1 to ${done} of ${kMax}; computing k = ${done + 1}…`;
+        this.status.textContent = `${progressText(curve)} ${curve.silhouette_note}`;
       }
-      this.status.textContent = `Best inertia of ${this.#curve.starts} k-means++ starts for each k.`;
+      this.status.textContent = `Best inertia of ${this.#curve.starts} k-means++ starts for each k. `
+        + `${this.#curve.silhouette_note}`;
     } catch (error) {
       if (key !== this.#key) return;
       this.#key = null; // so that opening the section again retries
@@ -106,6 +106,14 @@ function layout(curve, k) {
       fillcolor: '#dce8fa', opacity: 0.7, line: { width: 0 }, layer: 'below',
     }],
   };
+}
+
+/** How far an incomplete elbow has got: the k's done, and the starts of the next. */
+function progressText({ k, k_max: kMax, progress }) {
+  const done = k.length ? `Computed k = 1 to ${k.length} of ${kMax}; ` : '';
+  if (!progress) return `${done}computing k = ${k.length + 1}…`;
+  return `${done}computing k = ${progress.k}: ${progress.starts_done} of ${progress.starts} `
+    + 'starts done…';
 }
 
 function noteText(curve, k, at) {

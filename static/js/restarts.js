@@ -105,7 +105,7 @@ export class Restarts {
     this.#drawn = state;
     this.result.textContent = resultText(answer, state, startOf(this.catalog, answer.init));
     this.bestButton.hidden = !answer.complete || (best.seed === state?.seed && answer.init === state.init);
-    this.bestButton.textContent = `Start again from seed ${best.seed}`;
+    if (best) this.bestButton.textContent = `Start again from seed ${best.seed}`;
   }
 }
 
@@ -117,12 +117,20 @@ function layout() {
   };
 }
 
-function resultText({ starts, best, n, init, complete }, state, start) {
-  const tied = starts.filter((s) => s.inertia <= best.inertia * (1 + 1e-9)).length;
-  const more = complete ? '' : ` (of ${n}, more coming)`;
-  const parts = [`Best of ${starts.length}${more} ${start?.starts ?? init} `
-    + `starts: inertia ${formatNumber(best.inertia)} (seed ${best.seed}), reached by ${tied}.`];
+function resultText({ starts, best, n, init, complete, running }, state, start) {
+  const parts = [];
+  if (running) {
+    parts.push(`Ran ${starts.length} of ${n} starts; start ${starts.length + 1} (seed `
+      + `${running.seed}) has taken ${running.passes} passes so far…`);
+  }
+  if (best) {
+    const tied = starts.filter((s) => s.inertia <= best.inertia * (1 + 1e-9)).length;
+    const more = complete ? '' : ` (of ${n}, more coming)`;
+    parts.push(`Best of ${starts.length}${more} ${start?.starts ?? init} `
+      + `starts: inertia ${formatNumber(best.inertia)} (seed ${best.seed}), reached by ${tied}.`);
+  }
   const current = state?.inertia;
+  if (!best) return parts.join(' ');
   if (current === null || current === undefined) {
     parts.push('This run has no inertia yet: take a step.');
   } else {

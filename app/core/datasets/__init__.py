@@ -22,8 +22,8 @@ from app.core.datasets.mnist import (VIEW_COMPONENTS, default_cache_dir, load_mn
                                      make_mnist)
 
 __all__ = [
-    "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "SEED_MAX", "Dataset", "cache_dir",
-    "configure", "load", "load_mnist_arrays", "make_blobs", "make_custom", "make_mnist",
+    "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "SEED_MAX", "Dataset", "cache_dir",
+    "configure", "defaults", "load", "load_mnist_arrays", "make_blobs", "make_custom", "make_mnist",
     "packed_disc_centres", "prepare",
 ]
 
@@ -117,6 +117,14 @@ CATALOG = {
 }
 
 
+def defaults(name):
+    """Data set ``name``'s parameters at their defaults."""
+    return {key: spec["default"] for key, spec in CATALOG[name]["params"].items()}
+
+
+BUILT_IN = tuple(name for name in CATALOG if name != "custom")  # data sets built from parameters
+
+
 def view_is_space(name, params):
     """Whether data set ``name`` with ``params`` is drawn in its own clustering space."""
     condition = CATALOG[name].get("view_is_space_if", {})
@@ -156,4 +164,4 @@ def prepare():
     """Build what takes time once (MNIST and its PCA, kept in ``cache_dir()``), e.g. at
     container build."""
     load_mnist_arrays(cache_dir())
-    load("mnist", {"pca_components": CATALOG["mnist"]["params"]["pca_components"]["default"]})
+    load("mnist", defaults("mnist"))
