@@ -24,6 +24,11 @@ def create_app(test_config=None):
 
     datasets.configure(cache_bytes=app.config["DATASET_CACHE_BYTES"] or datasets.DEFAULT_CACHE_BYTES,
                        cache_dir=app.config["CACHE_DIR"])
+    # MNIST is prepared as the app starts, in a thread: here rather than in gunicorn's
+    # when_ready, so that `flask run` does it too, and so that the process answering
+    # "not ready yet" is the one that knows how far it has got. Tests ask for it.
+    if app.config.get("PREPARE_AT_START", not app.config["TESTING"]):
+        datasets.prepare_at_start()
 
     from app.web import errors, health
     from app.web.json_provider import OrjsonProvider

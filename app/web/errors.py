@@ -9,6 +9,7 @@ import math
 from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from app.core.datasets import NotReady
 from app.core.session import StepRefused
 from app.web.catalog import teaching
 from app.stores.base import SessionBusy, StoreUnavailable, TooManySteps, UnknownSession
@@ -25,6 +26,12 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
         self.fields = fields or {}
+
+
+# What MNIST's preparation is doing, in words; and how soon to ask again meanwhile.
+PREPARING = {"starting": "starting", "parsing": "reading the digits",
+             "pca": "computing the principal components", "saving": "saving them"}
+PREPARING_RETRY_SECONDS = 1
 
 
 def error_response(status, message, **fields):
@@ -53,6 +60,12 @@ def as_api_error(error):
         return ApiError(410, f"class {error.code} has ended")
     if isinstance(error, SessionTaught):
         return ApiError(409, f"this run is already taught live, as class {error.code}")
+    if isinstance(error, NotReady):
+        return ApiError(503, f"MNIST is being prepared on the server, once after it starts "
+                             f"({PREPARING[error.stage]}: {error.progress:.0%}); try again in "
+                             f"a moment", headers={"Retry-After": str(PREPARING_RETRY_SECONDS)},
+                        fields={"preparing": {"dataset": "mnist", "stage": error.stage,
+                                              "progress": round(error.progress, 3)}})
     if isinstance(error, (TooManyClasses, TooManyFollowers)):
         return ApiError(503, f"{error}; try again later", headers={"Retry-After": "60"})
     current_app.logger.warning("session store unreachable: %s", error)
@@ -78,6 +91,7 @@ def register(app):
     @app.errorhandler(SessionTaught)
     @app.errorhandler(TooManyClasses)
     @app.errorhandler(TooManyFollowers)
+    @app.errorhandler(NotReady)
     def domain_error(error):
         return api_error(as_api_error(error))
 

