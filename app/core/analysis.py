@@ -103,21 +103,15 @@ class DataAnalysis:
         return {"k": pending.k, "starts_done": pending.done, "starts": ELBOW_STARTS}
 
     def _add_next_k(self, data, deadline):
-        """Run the next k's starts on (True when they are all done)."""
+        """Run the next k's starts on (True when they are all done): each at least one
+        pass, so that every call gets on however short its time."""
         if self._next_k is None:
-            self._next_k = _Starts(len(self.inertia) + 1)
+            self._next_k = _Starts(data, len(self.inertia) + 1)
         pending = self._next_k
-        while pending.done < ELBOW_STARTS:
-            if pending.run is None:
-                start, _ = _kmeans_plusplus(
-                    data.X, pending.k, x_squared_norms=data.x_squared_norms,
-                    sample_weight=np.ones(data.n_samples), random_state=pending.random_state)
-                pending.run = _LloydRun(start, data.n_samples)
-            if not _go_on(pending.run, data, deadline):
-                return False
-            pending.keep_if_better(pending.run)
-            pending.run = None
-            pending.done += 1
+        if not all([_go_on(run, data, deadline) for run in pending.runs]):
+            return False
+        if pending.best is None:
+            pending.choose_best()
         if self.inertia and pending.best.inertia > self.inertia[-1]:
             if pending.grown is None:
                 pending.grown = _LloydRun(_grown(data.X, *self._best), data.n_samples)
@@ -229,22 +223,32 @@ def prepare_elbow(data, k_max, cache_dir):
 # --- One k of the elbow ----------------------------------------------------------------
 
 class _Starts:
-    """The starts of one k, drawn in turn from one generator as KMeans(n_init) draws them."""
+    """The starts of one k, drawn in turn from one generator as KMeans(n_init) draws
+    them (nothing else draws from it: a run itself is not random)."""
 
-    def __init__(self, k):
+    def __init__(self, data, k):
         self.k = k
-        self.random_state = np.random.RandomState(ELBOW_SEED)
-        self.done = 0  # starts run to the end
-        self.run = None  # the start under way
-        self.best = None  # the best run so far
+        random_state = np.random.RandomState(ELBOW_SEED)
+        sample_weight = np.ones(data.n_samples)
+        self.runs = [_LloydRun(_kmeans_plusplus(data.X, k, x_squared_norms=data.x_squared_norms,
+                                                sample_weight=sample_weight,
+                                                random_state=random_state)[0], data.n_samples)
+                     for _ in range(ELBOW_STARTS)]
+        self.best = None  # the best run, once they are all done
         self.grown = None  # the start from k - 1's best, if it is needed
 
-    def keep_if_better(self, run):
-        """KMeans.fit's rule: a lower inertia, and not the same clustering renumbered."""
-        best = self.best
-        if best is None or (run.inertia < best.inertia and not _is_same_clustering(
-                run.labels, best.labels, self.k)):
-            self.best = run
+    @property
+    def done(self):
+        return sum(run.done for run in self.runs)
+
+    def choose_best(self):
+        """KMeans.fit's rule, in the order of the starts: a lower inertia, and not the
+        same clustering renumbered."""
+        for run in self.runs:
+            best = self.best
+            if best is None or (run.inertia < best.inertia and not _is_same_clustering(
+                    run.labels, best.labels, self.k)):
+                self.best = run
 
 
 def _grown(X, centroids, labels):

@@ -8,6 +8,9 @@ export class ApiError extends Error {
     // A 412 (the run moved on in another tab) carries the run as it stands, and its version.
     this.state = answer?.state ?? null;
     this.version = version;
+    // A 503 while the server prepares MNIST says how far it has got.
+    this.preparing = answer?.preparing ?? null;
+    this.retryAfter = null;
   }
 }
 
@@ -37,8 +40,10 @@ async function call(method, path, body, headers = {}) {
   const answer = await response.json().catch(() => null);
   const version = response.headers.get('ETag');
   if (!response.ok) {
-    throw new ApiError(answer?.error ?? `The server answered ${response.status}.`, response.status,
-      answer, version);
+    const error = new ApiError(answer?.error ?? `The server answered ${response.status}.`,
+      response.status, answer, version);
+    error.retryAfter = Number(response.headers.get('Retry-After')) || null;
+    throw error;
   }
   if (answer && version) versions.set(answer, version);
   return answer;

@@ -7,6 +7,7 @@ import { placesCentroids, startOf } from './catalog.js';
 export function nextStepText(page) {
   const { state, settings } = page;
   const custom = settings.dataset.name === 'custom';
+  if (page.loading && page.preparing) return preparingText(page);
   if (page.loading) return `Loading ${titleOf(page)}… (the first time can take a few seconds)`;
   if (page.problem) {
     return custom && page.custom.points.length ? 'Change k, or add points, to start a run.'
@@ -52,6 +53,12 @@ function tooFewPoints(k, points) {
 }
 
 /** The server's words, where they name its fields, in a student's. */
+/** The server is preparing the data set: its words, and that the page asks again. */
+function preparingText({ preparing }) {
+  return `${preparing.message.replace(/; try again in a moment$/, '')}. The page asks again `
+    + 'every second and opens the run as soon as it is ready.';
+}
+
 export function plainWords(message) {
   const fewer = /^k=(\d+) should be <= n_samples=(\d+)$/.exec(message);
   if (fewer) return tooFewPoints(Number(fewer[1]), Number(fewer[2]));

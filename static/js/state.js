@@ -17,6 +17,7 @@ export function createPage() {
     custom: { points: [], labels: null }, // your own points, until a session takes them
     byTruth: false,
     loading: false, // a session is being made: the old one is gone, the new one not here yet
+    preparing: null, // meanwhile, the server is preparing the data set: how far it has got
     problem: '', // why the settings cannot make a run, in plain words, or ''
     highlight: null, // a cluster picked in the gallery
     error: '',

@@ -188,11 +188,29 @@ export class Stepper {
   }
 
   async #createSession(ticket = ++this.#opening) {
-    const created = await api.createSession(withCustomPoints(this.page.settings, this.page.custom));
-    if (ticket !== this.#opening) return;
+    const created = await this.#created(ticket);
+    if (ticket !== this.#opening || !created) return;
     adoptSession(this.page, created);
     this.#version = versionOf(created);
     if (this.keep) keepSession(this.page.settings, created.id);
+  }
+
+  // A new session; while the server is still preparing the data set (MNIST, once
+  // after it starts), the page says how far it has got and asks again.
+  async #created(ticket) {
+    for (;;) {
+      try {
+        return await api.createSession(withCustomPoints(this.page.settings, this.page.custom));
+      } catch (error) {
+        if (!error.preparing) throw error;
+        this.page.preparing = { ...error.preparing, message: error.message };
+        this.onChange();
+        await new Promise((resolve) => { setTimeout(resolve, 1000 * (error.retryAfter ?? 1)); });
+        if (ticket !== this.#opening) return null;
+      } finally {
+        this.page.preparing = null;
+      }
+    }
   }
 
   // The server forgot an idle session: start the same settings again.

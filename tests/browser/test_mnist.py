@@ -46,3 +46,47 @@ def test_picking_a_mean_highlights_its_cluster_in_the_plot(stepper):
     figure = stepper.figure()
     own = figure["centroidColours"][2]
     assert figure["points"] == [own if label == 2 else FADED for label in assigned["labels"]]
+
+
+def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run_once_ready(
+        browser, serving, tmp_path, monkeypatch):
+    import threading
+
+    from app import create_app
+    from app.core import datasets
+    from app.core.datasets import mnist
+
+    from conftest import LAPTOP
+
+    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
+    release = threading.Event()
+
+    def held(cache_dir, report=lambda stage, progress: None):
+        report("parsing", 0.35)
+        assert release.wait(60)
+        return prepared
+
+    monkeypatch.setattr(mnist, "load_mnist_arrays", held)
+    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
+                      "RATE_LIMITS_ENABLED": False})
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        with serving(app) as origin:
+            page = context.new_page()
+            page.goto(f"{origin}/?dataset=mnist&pca_components=2&k={K}")
+            line = page.locator("#next")
+            expect(line).to_contain_text("MNIST is being prepared", timeout=30000)
+            expect(line).to_contain_text("reading the digits: 35%")
+            expect(line).to_contain_text("The page asks again every second")
+
+            release.set()
+
+            page.wait_for_function("document.getElementById('plot').data?.length === 4",
+                                   timeout=60000)
+            expect(line).not_to_contain_text("being prepared")
+    finally:
+        context.close()
+        release.set()
+        mnist.wait_prepared(tmp_path)
+        mnist._preparations.pop(str(tmp_path), None)
+        create_app({"TESTING": True})

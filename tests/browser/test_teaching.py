@@ -250,8 +250,12 @@ def test_an_elbow_answered_in_pieces_is_asked_again_until_complete(browser, cut_
 
     page.get_by_text("Which k? The elbow and the silhouette").click()
 
+    # Meanwhile the status says how far it has got, to the start.
+    page.wait_for_function("() => /computing k = \\d+: \\d of 10 starts done/"
+                           ".test(document.getElementById('elbow-status').textContent)")
     page.wait_for_function(ELBOW_SHOWN, arg=10)
     expect(page.locator("#elbow-status")).to_contain_text("Best inertia of 10 k-means++ starts")
+    expect(page.locator("#elbow-status")).to_contain_text("Silhouette on all 700 points")
     # Each k's runs are stepped on over several answers; only the last is complete.
     assert len(answers) > 10 and answers == [False] * (len(answers) - 1) + [True]
     context.close()
