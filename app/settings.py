@@ -126,7 +126,7 @@ SETTINGS = (
             "live sessions in memory (without `REDIS_URL`; in Redis, its `maxmemory` bounds "
             "them)"),
     # --- data sets ---
-    Setting("KMEANS_CACHE_DIR", text, None, "where the prepared MNIST is kept",
+    Setting("KMEANS_CACHE_DIR", text, None, "where the prepared MNIST and elbows are kept",
             shown="`$XDG_CACHE_HOME/kmeans-stepper`, else `~/.cache/kmeans-stepper`; "
                   "`/var/cache/kmeans-stepper` in the image"),
     Setting("KMEANS_DATASET_CACHE_BYTES", count, None,

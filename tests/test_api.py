@@ -173,12 +173,19 @@ def test_the_cache_dir_and_size_come_from_the_config_and_its_environment(
     assert datasets._library.cache.max_bytes == datasets.DEFAULT_CACHE_BYTES
 
 
-def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, reconfigured):
+def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, reconfigured, monkeypatch):
+    from app.core import analysis
+
+    monkeypatch.setattr(datasets, "BUILT_IN", ("moons", "mouse"))  # every one: a few seconds more
     app = create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
     result = app.test_cli_runner().invoke(args=["prepare"])
     assert result.exit_code == 0, result.output
     assert f"prepared MNIST in {tmp_path}" in result.output
+    assert "prepared the elbows of 2 data sets at their defaults for k = 1 to 10" in result.output
     assert (tmp_path / "mnist-5k-pca-v1.npz").exists()
+    for name in ("moons", "mouse"):
+        data = datasets.load(name, datasets.defaults(name))
+        assert analysis.elbow_path(data, tmp_path).exists()
 
 
 def test_the_openapi_document_describes_every_api_route(client, app):
