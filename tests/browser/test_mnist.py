@@ -67,6 +67,8 @@ def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run
         return prepared
 
     monkeypatch.setattr(mnist, "load_mnist_arrays", held)
+    # No data set kept built from earlier tests: as in a process just started.
+    monkeypatch.setattr(datasets._library, "cache", datasets.Cache(datasets.DEFAULT_CACHE_BYTES))
     app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
                       "RATE_LIMITS_ENABLED": False})
     context = browser.new_context(viewport=LAPTOP)
