@@ -1,9 +1,10 @@
 """Take the README's screenshots of today's page: python3 scripts/screenshots.py
 
 A converged MNIST run at 1280 x 900 (docs/screenshot.png), a mouse run on a
-phone, 390 x 844 with touch (docs/screenshot-phone.png), and the embed with the
+phone, 390 x 844 with touch (docs/screenshot-phone.png), the embed with the
 algorithm beside the plot, 820 x 500, an Update due (docs/screenshot-algorithm.png),
-from the app served on a free loopback port and Debian's Chromium."""
+and k-means++ picking its third centre on the blobs (docs/kmeanspp.png), from the
+app served on a free loopback port and Debian's Chromium."""
 
 import sys
 import threading
@@ -41,6 +42,16 @@ def algorithm_beside_the_plot(browser, origin):
     page.screenshot(path=ROOT / "docs" / "screenshot-algorithm.png")
 
 
+def pick_two_centres(page):
+    page.goto("/?dataset=blobs&k=4&init=kmeans%2B%2B&seed=3")
+    expect(page.locator("#next")).to_contain_text("Next, Init", timeout=60_000)
+    for number in (1, 2):
+        page.get_by_role("button", name="Pick next centre").click()
+        expect(page.locator("#happened")).to_contain_text(f"Centre {number} of 4")
+    expect(page.locator("#picks-legend")).to_be_visible()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 500))")
+
+
 def main():
     server = make_server("127.0.0.1", 0, create_app({"RATE_LIMITS_ENABLED": False}), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -60,6 +71,8 @@ def main():
         phone.locator("#stage").scroll_into_view_if_needed()
         phone.screenshot(path=ROOT / "docs" / "screenshot-phone.png")
         algorithm_beside_the_plot(browser, origin)
+        pick_two_centres(page)
+        page.locator("#stage").screenshot(path=ROOT / "docs" / "kmeanspp.png")
         browser.close()
     server.shutdown()
 

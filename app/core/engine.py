@@ -13,17 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import kmeans_plusplus
 
 # scikit-learn's private Lloyd kernel and inertia, what KMeans.fit runs. Private
 # APIs: requirements.txt pins scikit-learn, and tests/test_fidelity.py checks
 # that they are there and agree with KMeans.
 from sklearn.cluster._k_means_common import _inertia_dense
 from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+from sklearn.metrics.pairwise import _euclidean_distances
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils.parallel import _get_threadpool_controller
 
 INIT_METHODS = ("random", "kmeans++", "farthest", "random_partition", "manual")
+PICKED_ONE_AT_A_TIME = ("kmeans++",)  # starts whose Init can be taken one centre at a time
 
 
 def squared_norms(X):
@@ -40,7 +41,8 @@ def init_centroids(X, k, method, seed, x_squared_norms=None):
     if method == "random":
         return _init_random(X, k, random_state)
     if method == "kmeans++":
-        return _init_kmeans_plusplus(X, k, random_state, x_squared_norms)
+        kept = [pick.kept for pick in kmeans_plusplus_picks(X, k, seed, x_squared_norms)]
+        return X[kept]
     if method == "farthest":
         return _init_farthest(X, k, random_state)
     if method == "random_partition":
@@ -56,11 +58,66 @@ def _init_random(X, k, random_state):
     return X[seeds].copy()
 
 
-def _init_kmeans_plusplus(X, k, random_state, x_squared_norms):
-    centers, _ = kmeans_plusplus(
-        X, k, x_squared_norms=x_squared_norms, random_state=random_state
-    )
-    return centers
+@dataclass(frozen=True, eq=False)
+class Pick:
+    """One centre of greedy k-means++, as scikit-learn's ``_kmeans_plusplus`` chose it.
+
+    ``closest``: every point's squared distance to the nearest centre chosen before
+    (D²), and ``potential`` their sum, Σ D²: each point was drawn with probability
+    D² / Σ D². Both are None for the first centre, drawn uniformly. ``candidates``:
+    the points drawn (2 + int(ln k) of them); ``potentials``: the Σ D² each would
+    leave; ``kept``: the candidate that leaves the least.
+    """
+
+    closest: np.ndarray | None
+    potential: float | None
+    candidates: np.ndarray
+    potentials: np.ndarray
+    kept: int
+
+    def chances(self, n_samples):
+        """Every point's probability of being drawn as a candidate."""
+        if self.closest is None:
+            return np.full(n_samples, 1.0 / n_samples)
+        if not self.potential > 0:  # every point on a centre: nothing left to draw by D²
+            return np.zeros(n_samples)
+        return self.closest / self.potential
+
+
+def kmeans_plusplus_picks(X, k, seed, x_squared_norms=None):
+    """The k centres of k-means++ one at a time, as ``Pick`` records: scikit-learn's
+    ``_kmeans_plusplus`` line for line (unit sample weights, as ``KMeans`` and
+    ``kmeans_plusplus`` give it), so the same draws of ``RandomState(seed)`` give the
+    same candidates and centres to the last bit. A generator: a sub-stepped Init
+    takes only the centres it needs."""
+    random_state = np.random.RandomState(seed)
+    if x_squared_norms is None:
+        x_squared_norms = squared_norms(X)
+    n_samples = X.shape[0]
+    sample_weight = np.ones(n_samples, dtype=X.dtype)
+    n_local_trials = 2 + int(np.log(k))
+
+    center_id = random_state.choice(n_samples, p=sample_weight / sample_weight.sum())
+    closest_dist_sq = _euclidean_distances(
+        X[[center_id]], X, Y_norm_squared=x_squared_norms, squared=True)
+    current_pot = closest_dist_sq @ sample_weight
+    yield Pick(None, None, np.array([center_id]), current_pot.copy(), int(center_id))
+
+    for _ in range(1, k):
+        rand_vals = random_state.uniform(size=n_local_trials) * current_pot
+        candidate_ids = np.searchsorted(np.cumsum(sample_weight * closest_dist_sq), rand_vals)
+        # As scikit-learn: rounding can put a draw past the last point.
+        np.clip(candidate_ids, None, closest_dist_sq.size - 1, out=candidate_ids)
+        distance_to_candidates = _euclidean_distances(
+            X[candidate_ids], X, Y_norm_squared=x_squared_norms, squared=True)
+        np.minimum(closest_dist_sq, distance_to_candidates, out=distance_to_candidates)
+        candidates_pot = distance_to_candidates @ sample_weight.reshape(-1, 1)
+        best = np.argmin(candidates_pot)
+        # A copy: a view would keep every candidate's distances alive with the pick.
+        yield Pick(closest_dist_sq.ravel().copy(), float(current_pot[0]), candidate_ids,
+                   candidates_pot.ravel(), int(candidate_ids[best]))
+        current_pot = candidates_pot[best]
+        closest_dist_sq = distance_to_candidates[best]
 
 
 def _init_farthest(X, k, random_state):

@@ -5,11 +5,15 @@ history of steps. Each step records only what it changed (new centroids for
 init and update; inertia and changed count for assign; the relocations of
 emptied clusters), so a session stays a few KiB however large its data set; the
 labels of the latest assignment are kept as well, to step on without
-recomputing them. Plain data only: how it is shown, and in what words, is the
-web layer's (``app/web/presentation.py``).
+recomputing them. With init "kmeans++" the Init can also be taken one centre at
+a time (``pick``): the session counts the centres picked, and their draws
+(``engine.Pick``) are replayed from the seed when asked for, the same to the last
+bit. Plain data only: how it is shown, and in what words, is the web layer's
+(``app/web/presentation.py``).
 """
 
 import dataclasses
+import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -78,6 +82,10 @@ class Session:
     # (scikit-learn's kernel takes both at once). Not stored: without it, Update
     # computes it again, the same to the last bit.
     next_update: engine.Update | None = field(default=None, repr=False)
+    # k-means++ centres chosen one at a time (``pick``), before or by the Init: the Init
+    # that the k-th pick takes leaves it at k, one taken at once after some picks below k.
+    # Only the count: the draws are replayed (``picks``), as each holds every point's D².
+    picked: int = 0
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -116,6 +124,25 @@ class Session:
     def next_step(self):
         return None if self.converged else NEXT_STEP[self.phase]
 
+    @property
+    def can_back(self):
+        return bool(self.steps) or self.picked > 0
+
+    @property
+    def picking(self):
+        """The centres are being picked one at a time, or the last pick was the Init:
+        what the picks drew is what there is to show."""
+        if self.steps:
+            return self.picked == self.k and len(self.steps) == 1
+        return self.picked > 0
+
+    def picks(self, count):
+        """The first ``count`` (at most k) draws of k-means++ (``engine.Pick``), drawn
+        again from the seed."""
+        drawn = engine.kmeans_plusplus_picks(self.data.X, self.k, self.seed,
+                                             self.data.x_squared_norms)
+        return list(itertools.islice(drawn, min(count, self.k)))
+
     # --- The steps ---------------------------------------------------------------
 
     def initialize(self, centroids=None):
@@ -131,6 +158,16 @@ class Session:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
         self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
+
+    def pick(self):
+        """k-means++ one centre at a time: the next centre; the k-th is the Init."""
+        if self.init not in engine.PICKED_ONE_AT_A_TIME:
+            raise StepRefused("picks_one_at_a_time", init=self.init, k=self.k)
+        if self.steps:
+            raise StepRefused("already_initialized")
+        self.picked += 1
+        if self.picked == self.k:
+            self.initialize()
 
     def assign(self):
         """E step: every point joins its nearest centroid."""
@@ -199,10 +236,14 @@ class Session:
             self.step()
 
     def back(self):
-        """Undo the last step."""
+        """Undo the last step, or the last centre picked."""
         if not self.steps:
-            raise StepRefused("nothing_to_undo")
-        self.steps.pop()
+            if not self.picked:
+                raise StepRefused("nothing_to_undo")
+            self.picked -= 1
+            return
+        if self.steps.pop().kind == "init" and self.picked == self.k:
+            self.picked -= 1  # that Init was the last pick
         self.labels = self.next_update = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
@@ -215,13 +256,14 @@ class Session:
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
         self.labels = self.next_update = None
+        self.picked = 0
 
     def copy(self):
         """The same session, whose steps can go on apart from this one's (the steps
         taken so far and their arrays are shared: no step changes them in place)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels,
-                       next_update=self.next_update)
+                       next_update=self.next_update, picked=self.picked)
 
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""

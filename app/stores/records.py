@@ -47,6 +47,8 @@ def to_record(session):
         "labels": ref(session.labels),
         "steps": [_step_header(step, ref) for step in session.steps],
     }
+    if session.picked:
+        header["picked"] = session.picked
     header["arrays"] = [[array.dtype.str, list(array.shape)] for array in arrays]
     text = orjson.dumps(header)
     return b"".join([MAGIC, _LENGTH.pack(len(text)), text, *(a.tobytes() for a in arrays)])
@@ -72,6 +74,7 @@ def from_record(record):
         id=header["id"],
         steps=[_step(step, array) for step in header["steps"]],
         labels=array(header["labels"]),
+        picked=header.get("picked", 0),
     )
 
 

@@ -102,6 +102,11 @@ def init(session_id):
     return _apply(session_id, initialize)
 
 
+@bp.post("/sessions/<session_id>/pick")
+def pick(session_id):
+    return _apply_plain(session_id, Session.pick)
+
+
 @bp.post("/sessions/<session_id>/assign")
 def assign(session_id):
     return _apply_plain(session_id, Session.assign)

@@ -103,6 +103,7 @@ def start_entries():
         "next": said["next"],
         "line": said["line"],
         "seeded": name in SEEDED_INITS,
+        "picks": name in engine.PICKED_ONE_AT_A_TIME,
         "default": name == DEFAULT_INIT,
     } for name, said in words.items() if name in engine.INIT_METHODS]
 

@@ -21,7 +21,7 @@ from app.web.security import frame_ancestors
 
 bp = Blueprint("embed", __name__)
 
-CONTROLS = ("init", "assign", "update", "step", "run", "back", "reset", "speed")
+CONTROLS = ("init", "pick", "assign", "update", "step", "run", "back", "reset", "speed")
 DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
 EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed", "panel")
@@ -49,6 +49,7 @@ def _page(title, options=None, error=""):
                                if entry["name"] == name]
     return render_template(
         "embed.html", options=options, error=error, title=title, catalog=catalog,
+        pick_button=teaching()["picks"]["button"],
         frame_ancestors=frame_ancestors(config),
         full_page=_full_page_url(request.args))
 

@@ -15,6 +15,10 @@ from app.web import schemas
 SESSION = "/api/sessions/{session_id}"
 STEPS = {
     "init": "Choose the starting centroids (for init='manual', send them).",
+    "pick": "k-means++ one centre at a time (init='kmeans++' only): the next centre, with "
+            "the candidates scikit-learn draws, the potential each would leave, the one kept, "
+            "and every point's chance of being drawn next (\"picks\"). The k-th pick is the "
+            "Init; Init at any point takes the centres left at once.",
     "assign": "E step: every point joins its nearest centroid.",
     "update": "M step: every centroid moves to the mean of its points.",
     "step": "Whichever of init, assign and update comes next.",

@@ -5,6 +5,8 @@ import os
 import plotly
 from flask import Blueprint, render_template, send_from_directory
 
+from app.web.catalog import teaching
+
 bp = Blueprint("pages", __name__)
 
 PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
@@ -12,7 +14,7 @@ PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 
 @bp.get("/")
 def index():
-    return render_template("index.html")
+    return render_template("index.html", pick_button=teaching()["picks"]["button"])
 
 
 @bp.get("/vendor/plotly.min.js")

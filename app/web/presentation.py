@@ -21,6 +21,9 @@ def state(session, with_points=False):
     data = session.data
     centroids = session.centroids
     last = session.steps[-1] if session.steps else None
+    # What k-means++ drew, while its centres are picked one at a time: the picks so far
+    # and the next one, whose D² give every point's chance.
+    drawn = session.picks(session.picked + 1) if session.picking else None
     last_assign = session.last_assign
     shown = {
         "id": session.id,
@@ -40,14 +43,15 @@ def state(session, with_points=False):
         "inertia": None if last is None else last.inertia,
         "changed": None if last_assign is None else last_assign.changed,
         "converged": session.converged,
-        "events": events(session),
-        "can_back": bool(session.steps),
+        "events": events(session, drawn),
+        "can_back": session.can_back,
         "history": [
             {"step": step.kind, "inertia": step.inertia, "changed": step.changed}
             for step in session.steps
         ],
         "trail": _trail(session),
         "metrics": metrics.against_truth(session.labels, data.true_classes, session.k),
+        "picks": picks(session, drawn),
     }
     if with_points:
         classes = data.true_classes
@@ -57,11 +61,14 @@ def state(session, with_points=False):
     return shown
 
 
-def events(session):
-    """What the last step did, in a teacher's words."""
+def events(session, drawn=None):
+    """What the last step did, in a teacher's words (``drawn``: ``session.picks``, while
+    its centres are picked one at a time)."""
+    words = teaching()
+    if session.picking:
+        return [_pick_event(session, drawn, words["picks"])]
     if not session.steps:
         return []
-    words = teaching()
     said = words["steps"]
     step = session.steps[-1]
     if step.kind == "init":
@@ -87,6 +94,77 @@ def events(session):
     if step.stopped:
         shown.append({"type": "stopped", "message": said["stopped"]})
     return shown
+
+
+def picks(session, drawn):
+    """k-means++ taken one centre at a time: the centres picked so far, what the last
+    pick drew and kept, and every point's chance of being drawn next; None unless the
+    centres are being picked, or the last pick was the Init."""
+    if not session.picking:
+        return None
+    data = session.data
+    last = drawn[session.picked - 1]
+    kept = [pick.kept for pick in drawn[:session.picked]]
+    shown = {
+        "picked": session.picked,
+        "indices": kept,
+        "centres": data.view[kept].tolist(),
+        "last": {
+            "number": session.picked,
+            "candidates": last.candidates.tolist(),
+            "positions": data.view[last.candidates].tolist(),
+            "chances": last.chances(data.n_samples)[last.candidates].tolist(),
+            "potentials": last.potentials.tolist(),
+            "kept": last.kept,
+        },
+        "next": None,
+    }
+    said = teaching()["picks"]
+    shown["legend"] = said["legend_candidates"].format(number=session.picked)
+    if session.picked < session.k:
+        number = session.picked + 1
+        shown["next"] = _next_chances(drawn[session.picked])
+        shown["next"]["prompt"] = said["next"].format(number=number, k=session.k)
+        largest = _percent(shown["next"]["largest"])
+        shown["legend"] = " ".join([said["legend_chances"].format(number=number, largest=largest),
+                                    shown["legend"]])
+    return shown
+
+
+def _next_chances(coming):
+    """Every point's chance of being drawn as the next candidate, relative to the
+    largest (three decimals: enough to draw, and a third of the bytes)."""
+    farthest = coming.closest.max()
+    largest = farthest / coming.potential if coming.potential > 0 else 0.0
+    weights = coming.closest / farthest if farthest > 0 else np.zeros_like(coming.closest)
+    return {"weights": np.round(weights, 3).tolist(), "largest": float(largest)}
+
+
+def _pick_event(session, drawn, said):
+    """What the last pick drew and kept, in a teacher's words."""
+    last = drawn[session.picked - 1]
+    n = session.data.n_samples
+    number, k = session.picked, session.k
+    if number == 1:
+        message = said["first"].format(k=k, kept=last.kept, chance=_percent(1 / n))
+    else:
+        best = int(np.argmin(last.potentials))
+        others = [f"{value:.4g}" for index, value in enumerate(last.potentials) if index != best]
+        message = said["later"].format(
+            number=number, k=k, count=len(last.candidates), kept=last.kept,
+            potential=f"{last.potentials[best]:.4g}", others=", ".join(others),
+            chance=_percent(last.chances(n)[last.kept]), even=_percent(1 / n))
+    if number == k:
+        message += " " + said["all"].format(k=k, seed=session.seed)
+    return {"type": "pick", "number": number, "kept": last.kept, "message": message}
+
+
+def _percent(chance):
+    """A chance as a student reads it: "12 %", "1.5 %", "0.031 %"."""
+    value = 100 * chance
+    if value >= 9.5:
+        return f"{value:.0f} %"
+    return f"{value:.2g} %" if value >= 0.001 else "under 0.001 %"
 
 
 def ahead(session, shown):

@@ -270,6 +270,39 @@ class Metrics(Answer):
     truth_names: list[str]
 
 
+class PickDrawn(Answer):
+    """What the last pick drew and kept."""
+    number: int = Field(description="Which centre, from 1 to k.")
+    candidates: list[int] = Field(
+        description="Indices of the points drawn: 2 + int(ln k) of them (the first centre: "
+                    "one, drawn uniformly), as sklearn.cluster.kmeans_plusplus draws them.")
+    positions: list[Point] = Field(description="The candidates, in view coordinates.")
+    chances: list[float] = Field(
+        description="Each candidate's chance of being drawn: its D² over Σ D², D² being its "
+                    "squared distance to the nearest centre picked before.")
+    potentials: list[float] = Field(description="The Σ D² each candidate would leave.")
+    kept: int = Field(description="The point kept: the candidate that leaves the least Σ D².")
+
+
+class NextChances(Answer):
+    """Every point's chance of being drawn for the next centre."""
+    weights: list[float] = Field(
+        description="One per point: its chance over the largest (D² / max D², 3 decimals); "
+                    "0 for the centres.")
+    largest: float = Field(description="The largest chance, max D² / Σ D².")
+    prompt: str = Field(description="The next pick, in a student's words.")
+
+
+class Picks(Answer):
+    """k-means++ taken one centre at a time (POST .../pick), until the Init after it."""
+    picked: int = Field(description="Centres picked so far, 1 to k.")
+    indices: list[int] = Field(description="The points picked as centres, in order.")
+    centres: list[Point] = Field(description="The centres picked, in view coordinates.")
+    last: PickDrawn
+    next: Optional[NextChances] = Field(description="Null once all k are picked.")
+    legend: str = Field(description="What the plot's circles, diamonds and star show.")
+
+
 class State(Answer):
     """A session after a step (no points)."""
     id: str
@@ -293,6 +326,9 @@ class State(Answer):
     can_back: bool
     history: list[HistoryEntry]
     trail: list[list[Point]]
+    picks: Optional[Picks] = Field(
+        description="While k-means++ is taken one centre at a time, and after the pick that "
+                    "was the Init; null otherwise. Phase stays \"new\" until the Init.")
     metrics: Optional[Metrics] = Field(
         description="Against the true labels, after an assignment; null without labels or "
                     "truth.")

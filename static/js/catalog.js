@@ -16,6 +16,11 @@ export function placesCentroids(catalog, name) {
   return startOf(catalog, name)?.seeded === false;
 }
 
+/** Whether the start method `name` can take its Init one centre at a time (k-means++). */
+export function picksOneAtATime(catalog, name) {
+  return Boolean(startOf(catalog, name)?.picks);
+}
+
 /** The parameter of a data set that seeds its generator ("New data" draws another), or null. */
 export function dataSeedOf(catalog, name) {
   const params = datasetOf(catalog, name)?.params ?? {};

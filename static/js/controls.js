@@ -2,8 +2,9 @@
 // what the buttons and status lines show for the page's current state.
 
 import {
-  applyLimit, dataSeedOf, datasetOf, placesCentroids,
+  applyLimit, dataSeedOf, datasetOf, picksOneAtATime, placesCentroids,
 } from './catalog.js';
+import { showPicksLegend } from './kmeanspp.js';
 import { happenedText, nextStepText, summaryText } from './messages.js';
 
 /** The stepper's own elements, found once: the full page and the embed both have them. */
@@ -20,6 +21,7 @@ export function findStepperElements(root) {
     plot: byId('plot'),
     regions: byId('regions'),
     summary: byId('summary'),
+    picksLegend: byId('picks-legend'),
   };
 }
 
@@ -162,9 +164,10 @@ export function showStatus(el, page, running) {
   buttons.run.textContent = running ? 'Stop' : 'Run';
   buttons.run.classList.toggle('is-running', running);
   buttons.back.disabled = !state?.can_back;
-  buttons.reset.disabled = !state || state.phase === 'new';
-  const next = hasData && !converged ? state?.next_step ?? 'init' : null;
+  buttons.reset.disabled = !canReset(state);
+  const next = hasData && !converged ? nextControl(state, buttons) : null;
   for (const [name, button] of Object.entries(buttons)) button.classList.toggle('is-next', name === next);
+  showPickButton(buttons.pick, page, hasData);
 
   showLines(el, page);
 
@@ -202,4 +205,24 @@ export function showLines(el, page) {
   el.happened.className = `happened ${happened.tone}`.trim();
   el.error.textContent = page.error;
   el.summary.textContent = summaryText(state);
+  showPicksLegend(el.picksLegend, state?.picks);
+}
+
+/** The k-means++ pick button: shown for a start that picks one centre at a time,
+ * enabled until the centroids are chosen. */
+export function showPickButton(button, page, enabled) {
+  if (!button) return;
+  const { state, settings, catalog } = page;
+  button.hidden = !picksOneAtATime(catalog, settings.init);
+  button.disabled = !enabled || Boolean(state && state.phase !== 'new');
+}
+
+/** Whether Reset has anything to forget: a step, or a centre picked. */
+export function canReset(state) {
+  return Boolean(state) && (state.phase !== 'new' || state.can_back);
+}
+
+/** The control of the step that comes next: the pick while centres are picked one at a time. */
+export function nextControl(state, buttons) {
+  return state?.picks?.next && buttons.pick ? 'pick' : state?.next_step ?? 'init';
 }

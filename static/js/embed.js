@@ -3,7 +3,9 @@
 
 import { AlgorithmPanel } from './algorithm.js';
 import { placesCentroids } from './catalog.js';
-import { findStepperElements, showLines, showSpeed } from './controls.js';
+import {
+  canReset, findStepperElements, nextControl, showLines, showPickButton, showSpeed,
+} from './controls.js';
 import { fitToFrame } from './framefit.js';
 import { bindKeys } from './keyboard.js';
 import { drawPlot, keepFitted, onPlotClick, refit } from './plot.js';
@@ -114,15 +116,16 @@ function showStatus(el, page, running) {
     step: Boolean(page.session) && !converged,
     run: Boolean(page.session) && (!converged || running),
     back: Boolean(state?.can_back),
-    reset: Boolean(state) && state.phase !== 'new',
+    reset: canReset(state),
   };
-  const due = page.session && !converged ? state?.next_step ?? 'init' : null;
+  const due = page.session && !converged ? nextControl(state, buttons) : null;
   // Without the half-step buttons, Step is the one that takes it.
   const next = due && !buttons[due] ? 'step' : due;
   for (const [name, button] of Object.entries(buttons)) {
     button.disabled = !enable[name];
     button.classList.toggle('is-next', name === next);
   }
+  showPickButton(buttons.pick, page, Boolean(page.session));
   if (buttons.run) {
     buttons.run.textContent = running ? 'Stop' : 'Run';
     buttons.run.classList.toggle('is-running', running);

@@ -22,6 +22,7 @@ export function nextStepText(page) {
       + 'of its points. Back undoes a step; Reset starts again.';
   }
   const next = state?.next_step ?? 'init';
+  if (state?.picks?.next) return state.picks.next.prompt;
   if (next === 'init') return initText(page.placed.length, settings, page.catalog);
   if (next === 'assign') {
     return 'Next, Assign: every point joins its nearest centroid, '

@@ -4,6 +4,7 @@
 // drawn over SVG ones, so the centroids must be WebGL too to stay on top.
 // Plotly is loaded as a classic script before the modules, as window.Plotly.
 
+import { picksTraces } from './kmeanspp.js';
 import { OUTLINE } from './palette.js';
 
 // Centroids are numbered 0 to k - 1, as scikit-learn's labels_.
@@ -31,7 +32,9 @@ const drawnScenes = new WeakMap(); // div -> the scene it shows
 export function drawPlot(div, scene) {
   if (sameScene(drawnScenes.get(div), scene)) return Promise.resolve();
   drawnScenes.set(div, scene);
-  const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene)];
+  // The k-means++ layer only while centres are picked one at a time: the four first stay put.
+  const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene),
+    ...(scene.picks ? picksTraces(scene) : [])];
   // The config only the first time: given again, Plotly compares it deeply on every
   // step, and a changed one makes it build the figure anew (its WebGL context too),
   // which takes seconds on a slow laptop. Plotly's own camera button saves the figure
@@ -52,8 +55,8 @@ function sameScene(a, b) {
   } else if (colours[0] !== colours[1]) {
     return false;
   }
-  const rest = ({ centroids, centroidColours, previous, trail, titles }) => JSON.stringify(
-    [centroids, centroidColours, previous, trail, titles],
+  const rest = ({ centroids, centroidColours, previous, trail, titles, picks }) => JSON.stringify(
+    [centroids, centroidColours, previous, trail, titles, picks],
   );
   return rest(a) === rest(b);
 }

@@ -8,9 +8,9 @@
 // the CSP's frame-ancestors frame the embed at all.
 //
 // From the parent only, and only from an origin in that same list (unless it
-// is "*"): {type: 'kmeans:command', command: 'step' | 'back' | 'reset' | 'run' | 'stop'}.
+// is "*"): {type: 'kmeans:command', command: 'step' | 'pick' | 'back' | 'reset' | 'run' | 'stop'}.
 
-export const COMMANDS = ['step', 'back', 'reset', 'run', 'stop'];
+export const COMMANDS = ['step', 'pick', 'back', 'reset', 'run', 'stop'];
 
 /** Listen to the parent's commands and report to it; `allowed` is the frame-ancestors list. */
 export function connectToHost({ win = window, allowed, onCommand }) {

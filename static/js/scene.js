@@ -15,7 +15,8 @@ export function scene(page) {
     ?? (page.settings.dataset.name === 'custom' ? customData(page.custom) : NOTHING);
   const { state } = page;
   const colours = palette(state?.k ?? page.settings.k);
-  const centroids = state?.centroids ?? page.placed;
+  // While k-means++ picks them one at a time, the centres picked so far.
+  const centroids = state?.centroids ?? state?.picks?.centres ?? page.placed;
   const { ranges } = data;
   return {
     xs: data.xs,
@@ -27,6 +28,7 @@ export function scene(page) {
     trail: state?.trail ?? [],
     regions: showsRegions(state) ? { centroids: state.centroids, colours: colours.slice(0, state.k) } : null,
     ranges,
+    picks: state?.picks ?? null,
     name: page.settings.dataset.name,
     titles: (state && datasetOf(page.catalog, state.dataset.name)?.axes) ?? ['x', 'y'],
   };
