@@ -231,9 +231,11 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
     assert sklearn.__version__ == pinned.group(1)
     for module, name in [("sklearn.cluster._k_means_lloyd", "lloyd_iter_chunked_dense"),
                          ("sklearn.cluster._k_means_common", "_inertia_dense"),
+                         ("sklearn.metrics.pairwise", "_euclidean_distances"),
                          ("sklearn.utils._openmp_helpers", "_openmp_effective_n_threads"),
                          ("sklearn.utils.parallel", "_get_threadpool_controller")]:
         assert callable(getattr(importlib.import_module(module), name)), name
     kmeans = importlib.import_module("sklearn.cluster._kmeans")
     assert kmeans.lloyd_iter_chunked_dense is engine.lloyd_iter_chunked_dense
     assert kmeans._inertia_dense is engine._inertia_dense
+    assert kmeans._euclidean_distances is engine._euclidean_distances  # k-means++'s

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# scikit-learn's private Lloyd kernel and inertia, what KMeans.fit runs. Private
-# APIs: requirements.txt pins scikit-learn, and tests/test_fidelity.py checks
-# that they are there and agree with KMeans.
+# scikit-learn's private Lloyd kernel and inertia, what KMeans.fit runs, and the
+# squared distances its k-means++ draws with. Private APIs: requirements.txt pins
+# scikit-learn, and tests/test_fidelity.py checks that they are there and agree
+# with KMeans.
 from sklearn.cluster._k_means_common import _inertia_dense
 from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
 from sklearn.metrics.pairwise import _euclidean_distances
