@@ -87,7 +87,8 @@ def test_picking_centres_draws_each_chance_the_candidates_the_kept_one_and_says_
     place = circles.points[likeliest]
     assert min(distance(place, other) for other in circles.centroids) > 20
     red, green, blue = circles.pixel(*place)
-    assert red - blue > 40 and red - green > 20, f"the likeliest point is drawn in {(red, green, blue)}, untinted"
+    assert red - blue > 40 and red - green > 20, (
+        f"the likeliest point is drawn in {(red, green, blue)}, untinted")
     stepper.screenshot(artifacts / "kmeanspp-picks.png")
     assert serious_violations(page) == []
 
