@@ -78,6 +78,10 @@ class Session:
     # (scikit-learn's kernel takes both at once). Not stored: without it, Update
     # computes it again, the same to the last bit.
     next_update: engine.Update | None = field(default=None, repr=False)
+    # The session after its next step, once ``peek`` has worked it out (a page asks
+    # what the next step will do before it is clicked): taking that step then costs
+    # no second pass over the data. Not stored either.
+    peeked: "Session | None" = field(default=None, repr=False, compare=False)
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -130,6 +134,7 @@ class Session:
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
+        self.peeked = None
         self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
 
     def assign(self):
@@ -140,6 +145,11 @@ class Session:
             return
         if self.phase == "assigned":
             raise StepRefused("already_assigned")
+        ahead, self.peeked = self.peeked, None
+        if ahead is not None and _one_step_on(self.steps, ahead.steps, "assign"):
+            self.steps.append(ahead.steps[-1])
+            self.labels, self.next_update = ahead.labels, ahead.next_update
+            return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
         changed = engine.count_changed(labels, self.labels)
@@ -160,6 +170,7 @@ class Session:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
+        self.peeked = None
         old = self.centroids
         update = self.next_update
         if update is None:
@@ -173,6 +184,15 @@ class Session:
         self.steps.append(Step("update", centroids=update.centroids, inertia=inertia,
                                shift=shift, relocations=update.relocations,
                                emptied=update.emptied))
+
+    def peek(self):
+        """The session after its next step, without taking it (the next step is not
+        one: the session itself). Kept, so that taking that step next is free."""
+        if self.peeked is None:
+            after = self.copy()
+            after.step()
+            self.peeked = after
+        return self.peeked
 
     def step(self):
         """Whichever step comes next."""
@@ -203,7 +223,7 @@ class Session:
         if not self.steps:
             raise StepRefused("nothing_to_undo")
         self.steps.pop()
-        self.labels = self.next_update = None
+        self.labels = self.next_update = self.peeked = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
@@ -214,14 +234,14 @@ class Session:
     def reset(self):
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
-        self.labels = self.next_update = None
+        self.labels = self.next_update = self.peeked = None
 
     def copy(self):
         """The same session, whose steps can go on apart from this one's (the steps
         taken so far and their arrays are shared: no step changes them in place)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels,
-                       next_update=self.next_update)
+                       next_update=self.next_update, peeked=self.peeked)
 
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""
@@ -231,5 +251,12 @@ class Session:
         return None
 
 
+def _one_step_on(steps, later, kind):
+    """Whether the steps ``later`` are ``steps`` (the very records) and one ``kind`` more."""
+    return (len(later) == len(steps) + 1 and later[-1].kind == kind
+            and all(a is b for a, b in zip(steps, later)))
+
+
 def _label_dtype(k):
-    return np.uint8 if k <= 256 else np.int32
+    """The narrowest type for labels 0 to k - 1: a byte a point up to 256 clusters."""
+    return np.uint8 if k <= 2**8 else np.uint16 if k <= 2**16 else np.uint32
