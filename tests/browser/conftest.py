@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.web.schemas import unpack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking",
@@ -140,16 +141,16 @@ class StepperPage:
         self.page.wait_for_function("document.getElementById('plot').data?.length === 4")
 
     def click(self, name, endpoint=None):
-        """Click a step button and answer the state the API sent back for it."""
+        """Click a step button and answer the state the API sent back for it (``unpacked``)."""
         with self.page.expect_response(_answer_of(endpoint or name.lower())) as answer:
             self.button(name).click()
-        return answer.value.json()
+        return unpacked(answer.value.json())
 
     def press(self, key, endpoint):
         """Press a key that takes a step, and answer the state the API sent back for it."""
         with self.page.expect_response(_answer_of(endpoint)) as answer:
             self.page.keyboard.press(key)
-        return answer.value.json()
+        return unpacked(answer.value.json())
 
     def button(self, name):
         return self.page.get_by_role("button", name=name, exact=True)
@@ -203,6 +204,19 @@ class StepperPage:
         """Requests that went anywhere but the live server (data: URLs never leave the page)."""
         return [url for url in self.requests
                 if not url.startswith(f"{self.origin}/") and not url.startswith("data:")]
+
+
+def unpacked(answer):
+    """An answer as the page asks for it (``?packed=1``), its packed arrays (labels,
+    classes, points; in "next" and a 412's "state" too) as the JSON lists an API
+    user gets by default."""
+    def plain(value):
+        if isinstance(value, dict) and set(value) == {"dtype", "shape", "base64"}:
+            return unpack(value).tolist()
+        if isinstance(value, dict) and ("labels" in value or "phase" in value):
+            return unpacked(value)
+        return value
+    return {key: plain(value) for key, value in answer.items()}
 
 
 def _creates_session(response):
