@@ -174,9 +174,10 @@ class StepperPage:
     def figure(self):
         return self.page.evaluate(READ_FIGURE)
 
-    def screen(self, trace="points"):
-        """The plot as drawn, with where each point of `trace` is in it (see Screen)."""
-        return Screen.of(self.page, trace)
+    def screen(self, trace="points", every=1):
+        """The plot as drawn, with where each point of `trace` is in it (see Screen);
+        every `every`-th point only, for a trace too large to read whole."""
+        return Screen.of(self.page, trace, every)
 
     def wait_for_labels(self, labels):
         self.page.wait_for_function(SHOWS_LABELS, arg=labels)
@@ -234,14 +235,15 @@ def _answer_of(endpoint):
 
 # Where each point of a trace is drawn, in pixels of the plot's box, by Plotly's own
 # axis mapping (d2p) and the plot area's offset: what Plotly itself draws with.
-PLACES = """(name) => {
+PLACES = """([name, every]) => {
     const plot = document.getElementById('plot');
     const { xaxis, yaxis } = plot._fullLayout;
     const trace = plot.data.find((t) => t.name === name);
     const place = (x, y) => [xaxis._offset + xaxis.d2p(x), yaxis._offset + yaxis.d2p(y)];
     const centroids = plot.data.find((t) => t.name === 'centroids');
+    const sampled = Array.from({ length: Math.ceil(trace.x.length / every) }, (_, j) => j * every);
     return {
-        points: Array.from(trace.x, (x, i) => place(x, trace.y[i])),
+        points: sampled.map((i) => place(trace.x[i], trace.y[i])),
         centroids: Array.from(centroids.x, (x, i) => place(x, centroids.y[i])),
         area: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length],
     };
@@ -275,15 +277,15 @@ class Screen:
         self.area = area
 
     @classmethod
-    def of(cls, page, trace="points"):
+    def of(cls, page, trace="points", every=1):
         # The plot may be refitting to its box (the lines above it changed): the places
         # are read before and after the screenshot, and it is taken again until they agree.
         page.wait_for_function(FITTED)
         for _ in range(10):
             page.evaluate(PAINTED)
-            places = page.evaluate(PLACES, trace)
+            places = page.evaluate(PLACES, [trace, every])
             shot = page.locator("#plot").screenshot(animations="disabled")
-            if page.evaluate(PLACES, trace) == places:
+            if page.evaluate(PLACES, [trace, every]) == places:
                 break
         image = Image.open(io.BytesIO(shot)).convert("RGB")
         return cls(image, places["points"], places["centroids"], places["area"])
