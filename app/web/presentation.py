@@ -13,9 +13,10 @@ from app.web.catalog import teaching
 from app.web.schemas import pack, pack_labels
 
 
-def state(session, with_points=False, packed=False):
+def state(session, with_points=False, packed=False, with_labels=True):
     """The session as JSON-ready data; the points only when asked for; the labels,
-    points and classes as JSON lists, or ``packed`` (``schemas.Packed``).
+    points and classes as JSON lists, or ``packed`` (``schemas.Packed``); no labels
+    at all ``with_labels=False`` (for a caller that has them).
 
     With the points come the true classes: ``truth`` holds each point's class as
     an index into ``truth_names``, so that the page colours classes by index
@@ -51,6 +52,8 @@ def state(session, with_points=False, packed=False):
         "trail": _trail(session),
         "metrics": metrics.against_truth(session.labels, data.true_classes, session.k),
     }
+    if not with_labels:
+        del shown["labels"]
     if with_points:
         classes = data.true_classes
         shown["points"] = _points(data, packed)
@@ -114,8 +117,9 @@ def ahead(session, shown, packed=False):
     if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
         return None
     after = session.peek()
-    return {key: value for key, value in state(after, packed=packed).items()
-            if shown.get(key) != value}
+    # Labels the step keeps (an Update's) are the very array: not packed again to compare.
+    told = state(after, packed=packed, with_labels=after.labels is not session.labels)
+    return {key: value for key, value in told.items() if shown.get(key) != value}
 
 
 def full_centroids(session):
