@@ -133,12 +133,13 @@ SETTINGS = (
             "bytes of generated data sets each worker keeps built",
             shown="`datasets.DEFAULT_CACHE_BYTES`, 268435456"),
     # --- sizes ---
-    Setting("KMEANS_MAX_CONTENT_LENGTH", count, 4 * 1024 * 1024,
-            "bytes in one request body (413 beyond)"),
+    Setting("KMEANS_MAX_CONTENT_LENGTH", count, 8 * 1024 * 1024,
+            "bytes in one request body (413 beyond); the most custom points, written "
+            "in full (17 digits), take about 4 MB"),
     Setting("KMEANS_MAX_URL_LENGTH", count, 8192,
             "characters of a URL's path and query string (414 beyond; an embed's custom "
             "points travel in its query)"),
-    Setting("KMEANS_MAX_POINTS", count, 20000, "points in a data set"),
+    Setting("KMEANS_MAX_POINTS", count, 100000, "points in a data set"),
     Setting("KMEANS_MAX_K", count, 50, "clusters"),
     Setting("KMEANS_DEFAULT_MAX_ITER", count, 300, "updates one Run takes unless told"),
     Setting("KMEANS_MAX_ITER", count, 1000, "the most `max_iter` a client may ask for"),

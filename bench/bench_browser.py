@@ -15,6 +15,10 @@ with ``ahead=0``: each click waits for its answer) are interleaved with the
 others, and their figures printed beside them, with the time the server's
 answer took to come in.
 
+Every main-thread task over 50 ms after the first draw is counted (the Long
+Tasks API), while the page steps (not while the plain repaints run): it should
+have none over 200 ms.
+
     python3 bench/bench_browser.py [--points 5000] [--samples 30]
 """
 
@@ -71,6 +75,15 @@ INSTRUMENT = """() => {
     });
     document.body.append(baseline);
 }"""
+
+# Every task over 50 ms on the page's main thread (the Long Tasks API), from its first moment.
+WATCH_LONG_TASKS = """
+window.longTasks = [];
+new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longTasks.push(Math.round(entry.duration));
+}).observe({ type: 'longtask', buffered: true });
+"""
+LONG_TASK = 200  # ms: the longest a task may take after the first draw
 
 # [click to new labels on screen, click to the answer in, the API call's own time]
 TIME_STEP = """async () => {
@@ -147,15 +160,18 @@ def measure(page, origin, points, samples):
              "&k=20&init=random&seed=0")
     answers = []
     page.on("response", lambda r: is_step(r, "step") and answers.append(r))
+    page.add_init_script(WATCH_LONG_TASKS)
     page.goto(f"{origin}/{query}")
     page.wait_for_function("document.getElementById('plot').data?.length === 4")
     page.evaluate(INSTRUMENT)
+    page.evaluate("() => { window.longTasks.length = 0; }")  # from the first draw on
     timed = {"ahead": Timings(), "waiting": Timings()}
     ways = itertools.cycle(timed)
     way = next(ways)
     while min(len(t.shown) for t in timed.values()) < samples:
         # The answer before the timed step says what it will do, or not.
         page.evaluate("(without) => { window.benchWithoutAhead = without; }", way == "waiting")
+        tasks_before = page.evaluate("window.longTasks.length")
         state = take(page, "step")  # init or update: no new labels
         if state["next_step"] != "assign":
             continue
@@ -163,6 +179,8 @@ def measure(page, origin, points, samples):
         shown, answered, fetched = page.evaluate(TIME_STEP)
         timed[way].add(shown, answered, fetched, len(answers[-1].body()))
         settle(page)
+        # The page's own tasks, through both steps: not the plain repaint's below.
+        timed[way].long_tasks += page.evaluate("(n) => window.longTasks.slice(n)", tasks_before)
         timed[way].repaints.append(page.evaluate(TIME_REPAINT, len(timed[way].repaints)))
         way = next(ways)
         if answers[-1].json()["converged"]:
@@ -177,6 +195,7 @@ class Timings:
     fetched: list = field(default_factory=list)  # the API call alone
     sizes: list = field(default_factory=list)  # bytes of the step's answer
     repaints: list = field(default_factory=list)  # plain repaints, interleaved
+    long_tasks: list = field(default_factory=list)  # ms, every task over 50 ms after the first draw
 
     def add(self, shown, answered, fetched, size):
         self.shown.append(shown)
@@ -227,14 +246,21 @@ def report(points, timed):
     print(f"    ratio {median(waiting.shown) / repaint:.2f}")
     print(f"  a step's answer: {median(ahead.sizes) / 1024:.1f} KiB with the look-ahead, "
           f"{median(waiting.sizes) / 1024:.1f} KiB without (labels, centroids, trail, history, "
-          "metrics; never the points)")
+          f"metrics; never the points): {median(ahead.sizes) / points:.2f} bytes a point")
+    tasks = ahead.long_tasks + waiting.long_tasks  # the page's, while it steps
+    over = [task for task in tasks if task > LONG_TASK]
+    print(f"  main-thread tasks over 50 ms after the first draw: {len(tasks)}, the longest "
+          f"{max(tasks, default=0)} ms; over {LONG_TASK} ms: {len(over)} "
+          f"({'within' if not over else 'OVER'} the target of none)")
     print(json.dumps({
         "points": points, "repaint_ms": round(repaint, 2),
         "step_ms": round(median(ahead.shown), 2), "ratio": round(ratio, 3),
         "answer_in_ms": round(median(ahead.answered), 2),
         "waiting_step_ms": round(median(waiting.shown), 2),
         "waiting_ratio": round(median(waiting.shown) / repaint, 3),
-        "api_ms": round(median(waiting.fetched), 2)}))
+        "api_ms": round(median(waiting.fetched), 2),
+        "bytes_per_point": round(median(ahead.sizes) / points, 3),
+        "longest_task_ms": max(tasks, default=0), "tasks_over_200_ms": len(over)}))
 
 
 if __name__ == "__main__":

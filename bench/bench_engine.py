@@ -3,10 +3,12 @@
 scikit-learn's iteration is taken inside a run, not with its set-up: (time of
 ``KMeans(max_iter=21).fit`` - time of ``KMeans(max_iter=1).fit``) / 20, tol=0,
 from the same starting centroids. The API's assign + update go through the Flask
-test client (JSON in and out, the in-memory store), with no look-ahead. The
-three are timed in turn, round after round, so that the machine's noise hits
-them alike; medians are printed with their ratio (target <= 2 on MNIST, goal 1;
-<= 3 on 100,000 points), then where the API's time goes.
+test client (JSON in and out, the in-memory store), two ways: as the page asks
+(each answer with the look-ahead, the next step worked out, and packed labels),
+and as plain JSON (no look-ahead, labels as a list). All are timed in turn,
+round after round, so that the machine's noise hits them alike; medians are
+printed with their ratios (target <= 2 on MNIST, goal 1; <= 3 on 100,000
+points), then where the API's time goes.
 
     python3 bench/bench_engine.py [--repeat 30] [--points 100000]
 
@@ -46,12 +48,14 @@ def main():
 
     client, session_id, X, start, what = _session(args.points)
     target = 2.0 if args.points is None else 3.0
-    step_ms, iteration_ms, n_iter = _side_by_side(client, session_id, X, start, args.repeat)
+    steps_ms, iteration_ms, n_iter = _side_by_side(client, session_id, X, start, args.repeat)
     print(f"{what}, {args.repeat} rounds, medians:")
-    print(f"  API assign + update (Flask test client, JSON in and out): {step_ms:8.2f} ms")
     print(f"  scikit-learn Lloyd iteration inside a run "
           f"((fit {LONG_RUN} - fit 1) / {LONG_RUN - 1}):       {iteration_ms:8.2f} ms")
-    print(f"  ratio API / scikit-learn: {step_ms / iteration_ms:.2f} (target <= {target:.2f})")
+    for way, step_ms in steps_ms.items():
+        print(f"  API assign + update, {way}:")
+        print(f"    {step_ms:8.2f} ms, ratio API / scikit-learn: {step_ms / iteration_ms:.2f} "
+              f"(target <= {target:.2f})")
     if n_iter != LONG_RUN:
         print(f"  WARNING: the long fit converged after {n_iter} iterations, not {LONG_RUN}")
     _where_the_time_goes(client, session_id, args.repeat)
@@ -82,11 +86,23 @@ def _session(points):
     return client, session_id, np.ascontiguousarray(data.to_data(data.X)), start, what
 
 
+# Each way of asking: its query string. The page asks for the look-ahead and packed
+# arrays; an API user or a notebook by default gets neither, and JSON lists.
+WAYS = {"as the page asks (?ahead=1&packed=1)": "?ahead=1&packed=1",
+        "as plain JSON (no look-ahead, labels as a list)": ""}
+
+
 def _side_by_side(client, session_id, X, start, repeat):
-    """Median ms of the API's assign + update, and of scikit-learn's marginal iteration."""
-    def step():
-        assert client.post(f"/api/sessions/{session_id}/assign").status_code == 200
-        assert client.post(f"/api/sessions/{session_id}/update").status_code == 200
+    """Median ms of the API's assign + update, each way of asking, and of scikit-learn's
+    marginal iteration."""
+    def step(asked):
+        # The page has the answer before the click, which asked the same way.
+        assert client.get(f"/api/sessions/{session_id}{asked}").status_code == 200
+
+        def both():
+            assert client.post(f"/api/sessions/{session_id}/assign{asked}").status_code == 200
+            assert client.post(f"/api/sessions/{session_id}/update{asked}").status_code == 200
+        return _timed(both)
 
     def undo():
         client.post(f"/api/sessions/{session_id}/back")
@@ -96,22 +112,26 @@ def _side_by_side(client, session_id, X, start, repeat):
         return KMeans(len(start), init=start, n_init=1, max_iter=max_iter, tol=0,
                       algorithm="lloyd").fit(X)
 
-    steps, iterations, n_iter = [], [], None
+    steps, iterations, n_iter = {way: [] for way in WAYS}, [], None
     for round_ in range(repeat + WARM_UP):
-        step_s = _timed(step)
-        undo()
+        for way, asked in WAYS.items():
+            step_s = step(asked)
+            undo()
+            if round_ >= WARM_UP:
+                steps[way].append(step_s)
         short_s = _timed(lambda: fit(1))
         long_s = _timed(lambda: fit(LONG_RUN))
         if round_ >= WARM_UP:
-            steps.append(step_s)
             iterations.append((long_s - short_s) / (LONG_RUN - 1))
     n_iter = fit(LONG_RUN).n_iter_
-    return statistics.median(steps) * 1e3, statistics.median(iterations) * 1e3, n_iter
+    return ({way: statistics.median(times) * 1e3 for way, times in steps.items()},
+            statistics.median(iterations) * 1e3, n_iter)
 
 
 def _where_the_time_goes(client, session_id, repeat):
     """The parts of an assign + update, timed apart on the same session."""
-    session = _stored(client, session_id)
+    session = _stored(client, session_id).copy()
+    session.peeked = None  # the step worked out ahead would make Session.assign free
     data = session.data
     centroids = session.centroids
     assigned = session.copy()
@@ -122,8 +142,12 @@ def _where_the_time_goes(client, session_id, repeat):
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
+        "Session.peek after an update (the look-ahead's assign)":
+            lambda: _updated(assigned).peek(),
         "presentation.state() after an update": lambda: presentation.state(_updated(assigned)),
         "  of which the labels as a list": lambda: assigned.labels.tolist(),
+        "  packed instead (?packed=1)": lambda: presentation.state(_updated(assigned),
+                                                                   packed=True),
         "  of which the metrics": lambda: metrics.against_truth(assigned.labels,
                                                                 data.true_classes, session.k),
         "JSON of that state (orjson)": lambda: orjson.dumps(

@@ -8,6 +8,9 @@ from sklearn.cluster import KMeans
 
 from app import create_app
 from app.core import datasets
+from app.settings import BY_NAME
+
+MAX_POINTS = BY_NAME["KMEANS_MAX_POINTS"].default
 
 STATE_FIELDS = {"id", "phase", "iteration", "k", "centroids", "labels", "inertia", "changed",
                 "converged", "events", "can_back"}
@@ -213,7 +216,7 @@ BAD_CREATIONS = [
      "dataset.n_samples must be an integer, got true"),
     ({"dataset": {"name": "blobs", "n_samples": 1.5}, "k": 3}, 400, "must be an integer"),
     ({"dataset": {"name": "blobs", "n_samples": 10**6}, "k": 3}, 400,
-     "dataset.n_samples=1000000 should be between 1 and 20000"),
+     f"dataset.n_samples=1000000 should be between 1 and {MAX_POINTS}"),
     ({"dataset": {"name": "blobs", "cluster_std": "big"}, "k": 3}, 400,
      "dataset.cluster_std must be a number"),
     ({"dataset": {"name": "blobs", "cluster_std": -1}, "k": 3}, 400,
@@ -240,8 +243,8 @@ BAD_CREATIONS = [
      "dataset.points[1] must hold two numbers between -1e+09 and 1e+09"),
     ({"dataset": {"name": "custom", "points": [[1, 2], [3, True]]}, "k": 1}, 400,
      "must hold two numbers between"),
-    ({"dataset": {"name": "custom", "points": [[1, 2]] * 20001}, "k": 1}, 400,
-     "dataset.points has 20001 points; between 1 and 20000"),
+    ({"dataset": {"name": "custom", "points": [[1, 2]] * (MAX_POINTS + 1)}, "k": 1}, 400,
+     f"dataset.points has {MAX_POINTS + 1} points; between 1 and {MAX_POINTS}"),
     ({"dataset": {"name": "custom", "points": [[1, 2]], "labels": [0, 1]}, "k": 1}, 400,
      "dataset.labels must be a list of 1 integers"),
     ({"dataset": {"name": "custom", "points": "1,2"}, "k": 1}, 400,

@@ -78,7 +78,7 @@ def test_a_chunked_body_over_the_limit_is_a_413(server):
 
 
 def test_a_valid_chunked_body_padded_past_the_limit_is_a_413_not_a_new_session(server):
-    body = b'{"dataset": "blobs", "k": 3}' + b" " * (6 * 1024 * 1024)
+    body = b'{"dataset": "blobs", "k": 3}' + b" " * LIMIT
     chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
     status, kind, answer = send(server.port, "POST", "/api/sessions", headers=JSON,
                                 chunks=chunks)

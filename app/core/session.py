@@ -86,6 +86,10 @@ class Session:
     # that the k-th pick takes leaves it at k, one taken at once after some picks below k.
     # Only the count: the draws are replayed (``picks``), as each holds every point's D².
     picked: int = 0
+    # The session after its next step, once ``peek`` has worked it out (a page asks
+    # what the next step will do before it is clicked): taking that step then costs
+    # no second pass over the data. Not stored either.
+    peeked: "Session | None" = field(default=None, repr=False, compare=False)
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -157,6 +161,7 @@ class Session:
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
+        self.peeked = None
         self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
 
     def pick(self):
@@ -166,6 +171,7 @@ class Session:
         if self.steps:
             raise StepRefused("already_initialized")
         self.picked += 1
+        self.peeked = None
         if self.picked == self.k:
             self.initialize()
 
@@ -177,6 +183,11 @@ class Session:
             return
         if self.phase == "assigned":
             raise StepRefused("already_assigned")
+        ahead, self.peeked = self.peeked, None
+        if ahead is not None and _one_step_on(self.steps, ahead.steps, "assign"):
+            self.steps.append(ahead.steps[-1])
+            self.labels, self.next_update = ahead.labels, ahead.next_update
+            return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
         changed = engine.count_changed(labels, self.labels)
@@ -197,6 +208,7 @@ class Session:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
+        self.peeked = None
         old = self.centroids
         update = self.next_update
         if update is None:
@@ -210,6 +222,15 @@ class Session:
         self.steps.append(Step("update", centroids=update.centroids, inertia=inertia,
                                shift=shift, relocations=update.relocations,
                                emptied=update.emptied))
+
+    def peek(self):
+        """The session after its next step, without taking it (the next step is not
+        one: the session itself). Kept, so that taking that step next is free."""
+        if self.peeked is None:
+            after = self.copy()
+            after.step()
+            self.peeked = after
+        return self.peeked
 
     def step(self):
         """Whichever step comes next."""
@@ -241,10 +262,11 @@ class Session:
             if not self.picked:
                 raise StepRefused("nothing_to_undo")
             self.picked -= 1
+            self.peeked = None
             return
         if self.steps.pop().kind == "init" and self.picked == self.k:
             self.picked -= 1  # that Init was the last pick
-        self.labels = self.next_update = None
+        self.labels = self.next_update = self.peeked = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
@@ -255,7 +277,7 @@ class Session:
     def reset(self):
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
-        self.labels = self.next_update = None
+        self.labels = self.next_update = self.peeked = None
         self.picked = 0
 
     def copy(self):
@@ -263,7 +285,8 @@ class Session:
         taken so far and their arrays are shared: no step changes them in place)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels,
-                       next_update=self.next_update, picked=self.picked)
+                       next_update=self.next_update, picked=self.picked,
+                       peeked=self.peeked)
 
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""
@@ -273,5 +296,12 @@ class Session:
         return None
 
 
+def _one_step_on(steps, later, kind):
+    """Whether the steps ``later`` are ``steps`` (the very records) and one ``kind`` more."""
+    return (len(later) == len(steps) + 1 and later[-1].kind == kind
+            and all(a is b for a, b in zip(steps, later)))
+
+
 def _label_dtype(k):
-    return np.uint8 if k <= 256 else np.int32
+    """The narrowest type for labels 0 to k - 1: a byte a point up to 256 clusters."""
+    return np.uint8 if k <= 2**8 else np.uint16 if k <= 2**16 else np.uint32

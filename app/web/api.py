@@ -47,14 +47,15 @@ def openapi():
 @bp.post("/sessions")
 @rate_limited("SESSION_CREATE_LIMIT", "too many new sessions from this address; wait a moment")
 def create_session():
-    ahead = _ahead()
+    asked_for = _state_query()
     asked = validation.validated(schemas.current().session_create, validation.json_body())
     data = _dataset(asked.dataset)
     if asked.k > data.n_samples:
         raise ApiError(400, f"k={asked.k} should be <= n_samples={data.n_samples}")
     session = Session(data=data, k=asked.k, init=asked.init, seed=asked.seed)
     get_store().put(session)
-    response = jsonify(_with_ahead(presentation.state(session, with_points=True), session, ahead))
+    shown = presentation.state(session, with_points=True, packed=asked_for.packed)
+    response = jsonify(_with_ahead(shown, session, asked_for))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
     response.set_etag("1")
@@ -63,12 +64,12 @@ def create_session():
 
 @bp.get("/sessions/<session_id>")
 def show_session(session_id):
-    ahead = _ahead()
+    asked_for = _state_query()
     found = get_store().read(session_id)
     if found is None:
         raise UnknownSession(session_id)
-    state = presentation.state(found.session, with_points=True)
-    response = jsonify(_with_ahead(state, found.session, ahead))
+    state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
+    response = jsonify(_with_ahead(state, found.session, asked_for))
     response.set_etag(str(found.version))
     return response
 
@@ -141,8 +142,9 @@ def run(session_id):
 
 # --- Helpers ----------------------------------------------------------------------
 
-def _ahead():
-    return query.read(request.args, schemas.current().ahead).ahead
+def _state_query():
+    """How the answer's state is asked for: ``ahead`` and ``packed`` (``schemas.StateQuery``)."""
+    return query.read(request.args, schemas.current().state)
 
 
 def _body(model):
@@ -163,7 +165,7 @@ def _apply(session_id, action):
     With ``If-Match: "<version>"`` the step is taken from that version only: sent
     again after its answer was lost, it answers the state it made; from a version
     the session has left (another tab stepped it), a 412 with the state as it is."""
-    ahead = _ahead()
+    asked_for = _state_query()
     seen = _seen()
     try:
         found = get_store().apply(session_id, action, limit=current_app.extensions["step_limit"],
@@ -174,12 +176,13 @@ def _apply(session_id, action):
                             f"was asked from version {seen.version}, the run is at version "
                             f"{found.version}; here it is as it stands",
                        headers={"ETag": f'"{found.version}"'},
-                       fields={"state": _with_ahead(presentation.state(found.session),
-                                                    found.session, ahead)}) from None
-    state = presentation.state(found.session)
+                       fields={"state": _with_ahead(
+                           presentation.state(found.session, packed=asked_for.packed),
+                           found.session, asked_for)}) from None
+    state = presentation.state(found.session, packed=asked_for.packed)
     for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
         announce(found.session, state)
-    response = jsonify(_with_ahead(state, found.session, ahead))
+    response = jsonify(_with_ahead(state, found.session, asked_for))
     response.set_etag(str(found.version))
     return response
 
@@ -202,11 +205,11 @@ def _seen():
     return Seen(version=int(versions[0]), request=fingerprint.hexdigest()[:16])
 
 
-def _with_ahead(state, session, ahead):
+def _with_ahead(state, session, asked_for):
     """Asked with ``?ahead=1``, the answer (``state``, the session's) says under
     "next" what the next step would change (``presentation.ahead``)."""
-    if ahead:
-        state["next"] = presentation.ahead(session, state)
+    if asked_for.ahead:
+        state["next"] = presentation.ahead(session, state, packed=asked_for.packed)
     return state
 
 

@@ -86,7 +86,7 @@ def _param(key, spec, said, max_points):
     shown = {**spec, "label": said["label"], "help": said["help"],
              "description": said["help"]}
     if spec.get("role") == "points":
-        shown["maximum"] = min(spec["maximum"], max_points)
+        shown["maximum"] = max_points
     for extra in ("slider", "empty"):
         if extra in said:
             shown[extra] = said[extra]

@@ -143,13 +143,13 @@ def fork(code):
     if classroom.hold:
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
-    ahead = query.read(request.args, schemas.current().ahead).ahead
+    asked_for = query.read(request.args, schemas.current().state)
     session = find_session(classroom.session_id).copy()
     session.id = new_session_id()
     get_store().put(session)
-    state = presentation.state(session, with_points=True)
-    if ahead:
-        state["next"] = presentation.ahead(session, state)
+    state = presentation.state(session, with_points=True, packed=asked_for.packed)
+    if asked_for.ahead:
+        state["next"] = presentation.ahead(session, state, packed=asked_for.packed)
     response = jsonify(state)
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
@@ -480,10 +480,11 @@ def openapi_paths(config):
         "/api/classes/{code}/fork": {"post": {
             "operationId": "fork_class",
             "summary": "The teacher's run as it stands, as a new session of one's own.",
-            "parameters": [code, {"name": "ahead", "in": "query", "required": False,
-                                  "schema": {"type": "string", "enum": ["0", "1"]}}],
+            "parameters": [code, *({"name": name, "in": "query", "required": False,
+                                    "schema": {"type": "string", "enum": ["0", "1"]}}
+                                   for name in ("ahead", "packed"))],
             "responses": {"201": answer("The new session, with its points.", full_state),
-                          "400": error("Bad ahead."),
+                          "400": error("Bad ahead or packed."),
                           "409": error("The teacher holds the class on this step."),
                           "429": error("Too many new sessions from this address."), **unknown},
         }},

@@ -64,7 +64,7 @@ def operations():
                           "its state as it stands.",
                    "429": "Too many steps on this session; Retry-After says when to go on."}
     steps = [Operation("post", f"{SESSION}/{name}", f"{name}_step", summary, schemas.State,
-                       query="ahead", body={"init": "init", "run": "run"}.get(name, "no_body"),
+                       query="state", body={"init": "init", "run": "run"}.get(name, "no_body"),
                        errors=step_errors)
              for name, summary in STEPS.items()]
     return [
@@ -74,12 +74,12 @@ def operations():
                   "from: data sets, start methods, limits.", schemas.PageCatalog),
         Operation("get", "/api/openapi.json", "openapi", "This document."),
         Operation("post", "/api/sessions", "create_session", "Start a session on a data set.",
-                  schemas.FullState, status="201", query="ahead", body="session_create",
+                  schemas.FullState, status="201", query="state", body="session_create",
                   errors={**BAD_BODY, "429": "Too many new sessions from this address."},
                   extra={"links": LINKS}),
         Operation("get", SESSION, "show_session", "The session in full, with its points.",
-                  schemas.FullState, query="ahead",
-                  errors={"400": "Invalid ahead.", **NO_SESSION}),
+                  schemas.FullState, query="state",
+                  errors={"400": "Invalid ahead or packed.", **NO_SESSION}),
         Operation("delete", SESSION, "delete_session", "Forget the session.", status="204",
                   errors={"400": "Unknown query parameter.", **NO_SESSION}),
         Operation("get", f"{SESSION}/centroids", "show_centroids", schemas.Centroids.__doc__,

@@ -10,10 +10,13 @@ import numpy as np
 from app.core import metrics
 from app.core.session import StepRefused
 from app.web.catalog import teaching
+from app.web.schemas import pack, pack_labels
 
 
-def state(session, with_points=False):
-    """The session as JSON-ready data; the points only when asked for.
+def state(session, with_points=False, packed=False, with_labels=True):
+    """The session as JSON-ready data; the points only when asked for; the labels,
+    points and classes as JSON lists, or ``packed`` (``schemas.Packed``); no labels
+    at all ``with_labels=False`` (for a caller that has them).
 
     With the points come the true classes: ``truth`` holds each point's class as
     an index into ``truth_names``, so that the page colours classes by index
@@ -39,7 +42,7 @@ def state(session, with_points=False):
         "next_step": session.next_step,
         "iteration": session.iteration,
         "centroids": None if centroids is None else data.to_view(centroids).tolist(),
-        "labels": None if session.labels is None else session.labels.tolist(),
+        "labels": _labels(session.labels, session.k, packed),
         "inertia": None if last is None else last.inertia,
         "changed": None if last_assign is None else last_assign.changed,
         "converged": session.converged,
@@ -53,12 +56,27 @@ def state(session, with_points=False):
         "metrics": metrics.against_truth(session.labels, data.true_classes, session.k),
         "picks": picks(session, drawn),
     }
+    if not with_labels:
+        del shown["labels"]
     if with_points:
         classes = data.true_classes
-        shown["points"] = data.view.tolist()
-        shown["truth"] = None if classes is None else classes[0].tolist()
+        shown["points"] = _points(data, packed)
+        shown["truth"] = None if classes is None else _labels(classes[0], len(classes[1]), packed)
         shown["truth_names"] = None if classes is None else list(classes[1])
     return shown
+
+
+def _labels(labels, count, packed):
+    if labels is None:
+        return None
+    return pack_labels(labels, count) if packed else labels.tolist()
+
+
+def _points(data, packed):
+    if not packed:
+        return data.view.tolist()
+    # float32 is what WebGL draws with; a student's own points come back exactly.
+    return pack(data.view, "float64" if data.name == "custom" else "float32")
 
 
 def events(session, drawn=None):
@@ -167,7 +185,7 @@ def _percent(chance):
     return f"{value:.2g} %" if value >= 0.001 else "under 0.001 %"
 
 
-def ahead(session, shown):
+def ahead(session, shown, packed=False):
     """What the next step would change in ``shown`` (``session``'s state), without
     taking it: the fields whose values it would change. None when nothing can be
     told ahead: converged, or a manual start waiting for the student's centroids.
@@ -176,9 +194,10 @@ def ahead(session, shown):
     takes it: the same engine gives the same answer."""
     if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
         return None
-    after = session.copy()
-    after.step()
-    return {key: value for key, value in state(after).items() if shown.get(key) != value}
+    after = session.peek()
+    # Labels the step keeps (an Update's) are the very array: not packed again to compare.
+    told = state(after, packed=packed, with_labels=after.labels is not session.labels)
+    return {key: value for key, value in told.items() if shown.get(key) != value}
 
 
 def full_centroids(session):

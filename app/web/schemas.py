@@ -7,9 +7,11 @@ validated by these models and ``/api/openapi.json`` is generated from them
 ``requests(config)`` builds the request models once, in ``create_app``.
 """
 
+import base64
 from types import SimpleNamespace
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
+import numpy as np
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
@@ -94,10 +96,13 @@ class Query(BaseModel):
 
 AHEAD = ("With 1, the answer says under \"next\" what the next step would change, without "
          "taking it: the page draws a click at once.")
+PACKED = ("With 1, the labels, the true classes and the points come packed (see Packed): "
+          "about 1 byte a label, as the page asks for them; without it, JSON lists.")
 
 
-class AheadQuery(Query):
+class StateQuery(Query):
     ahead: Flag = Field("0", validate_default=True, description=AHEAD)
+    packed: Flag = Field("0", validate_default=True, description=PACKED)
 
 
 class NoQuery(Query):
@@ -212,7 +217,7 @@ def requests(config):
             description="Default: the session's, or kmeans++ for a manual one.")
 
     return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
-                           no_body=NoBody, ahead=AheadQuery, no_query=NoQuery,
+                           no_body=NoBody, state=StateQuery, no_query=NoQuery,
                            elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)
 
 
@@ -227,6 +232,46 @@ def _no_default(schema):
 
 def _camel(name):
     return "".join(part.title() for part in name.split("_"))
+
+
+# --- Packed arrays: the labels, classes and points asked for with packed=1 ------------
+
+PACKED_TYPES = {"uint8": "<u1", "uint16": "<u2", "uint32": "<u4",
+                "float32": "<f4", "float64": "<f8"}  # its name -> numpy's, little-endian
+
+
+class Packed(BaseModel):
+    """An array as bytes: ``base64`` holds its values as little-endian ``dtype``,
+    row after row, in ``shape`` (a JavaScript typed array of that type reads them as
+    they are). Labels and true classes come as the narrowest unsigned type that holds
+    them (uint8 up to 256 clusters: 1 byte a point, 1.33 in base64); points as
+    float32, 8 bytes a point, except a custom data set's, float64, which come back
+    exactly as they were sent."""
+    model_config = ConfigDict(extra="forbid")
+    dtype: Literal[tuple(PACKED_TYPES)]
+    shape: list[Annotated[int, Field(ge=0)]]
+    base64: str
+
+
+def pack(values, dtype):
+    """``values`` (an array) as a ``Packed`` answer of ``dtype``."""
+    array = np.ascontiguousarray(values, dtype=PACKED_TYPES[dtype])
+    return {"dtype": dtype, "shape": list(array.shape),
+            "base64": base64.b64encode(array).decode("ascii")}
+
+
+def pack_labels(labels, count):
+    """Labels from 0 to ``count`` - 1, packed in the narrowest unsigned type."""
+    return pack(labels, "uint8" if count <= 2**8 else "uint16" if count <= 2**16 else "uint32")
+
+
+def unpack(packed):
+    """The array a ``Packed`` answer holds (for tests and notebooks)."""
+    data = base64.b64decode(packed["base64"], validate=True)
+    return np.frombuffer(data, dtype=PACKED_TYPES[packed["dtype"]]).reshape(packed["shape"])
+
+
+Labels = Union[list[int], Packed]
 
 
 # --- Answers: declared for the document; Session and the views build them --------------
@@ -318,7 +363,7 @@ class State(Answer):
     next_step: Optional[StepKind]
     iteration: int = Field(description="Updates done.")
     centroids: Optional[list[Point]] = Field(description="In view coordinates.")
-    labels: Optional[list[int]]
+    labels: Optional[Labels]
     inertia: Optional[float]
     changed: Optional[int]
     converged: bool
@@ -340,8 +385,8 @@ class State(Answer):
 
 class FullState(State):
     """A session with its points."""
-    points: list[Point]
-    truth: Optional[list[int]]
+    points: Union[list[Point], Packed]
+    truth: Optional[Labels]
     truth_names: Optional[list[str]]
 
 

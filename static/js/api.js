@@ -1,12 +1,14 @@
 // Every call to the JSON API. Errors arrive as {"error", "status"}; they are
 // thrown as ApiError so the page can show the server's own words.
 
+import { unpackState } from './packed.js';
+
 export class ApiError extends Error {
   constructor(message, status, answer = null, version = null) {
     super(message);
     this.status = status;
     // A 412 (the run moved on in another tab) carries the run as it stands, and its version.
-    this.state = answer?.state ?? null;
+    this.state = unpackState(answer?.state ?? null);
     this.version = version;
     // A 503 while the server prepares MNIST says how far it has got.
     this.preparing = answer?.preparing ?? null;
@@ -49,14 +51,19 @@ async function call(method, path, body, headers = {}) {
   return answer;
 }
 
+// Sessions and steps are asked with ahead=1: each answer also says what the next
+// step would change, so the page can draw a click on it at once (stepper.js); and
+// with packed=1: labels, classes and points come as typed arrays (packed.js).
+const AS_THE_PAGE_SHOWS = 'ahead=1&packed=1';
+
 // A step from the version the page saw: sent again, if its answer was lost, it
 // answers the state it made rather than taking a second step.
 async function step(id, name, body, version) {
-  const path = `/sessions/${encodeURIComponent(id)}/${name}?ahead=1`;
-  if (!version) return call('POST', path, body);
+  const path = `/sessions/${encodeURIComponent(id)}/${name}?${AS_THE_PAGE_SHOWS}`;
+  if (!version) return unpackState(await call('POST', path, body));
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await call('POST', path, body, { 'If-Match': version });
+      return unpackState(await call('POST', path, body, { 'If-Match': version }));
     } catch (error) {
       if (!LOST.has(error.status) || attempt >= RETRY_MS.length) throw error;
       await new Promise((resolve) => { setTimeout(resolve, RETRY_MS[attempt]); });
@@ -64,12 +71,10 @@ async function step(id, name, body, version) {
   }
 }
 
-// Sessions and steps are asked with ahead=1: each answer also says what the next
-// step would change, so the page can draw a click on it at once (stepper.js).
 export const api = {
   catalog: () => call('GET', '/catalog'),
-  createSession: (settings) => call('POST', '/sessions?ahead=1', settings),
-  session: (id) => call('GET', `/sessions/${encodeURIComponent(id)}?ahead=1`),
+  createSession: async (settings) => unpackState(await call('POST', `/sessions?${AS_THE_PAGE_SHOWS}`, settings)),
+  session: async (id) => unpackState(await call('GET', `/sessions/${encodeURIComponent(id)}?${AS_THE_PAGE_SHOWS}`)),
   step: (id, name, body = {}, version = null) => step(id, name, body, version),
   centroids: (id) => call('GET', `/sessions/${encodeURIComponent(id)}/centroids`),
   elbow: (id, kMax) => call('GET', `/sessions/${encodeURIComponent(id)}/elbow?k_max=${kMax}`),

@@ -11,6 +11,7 @@
 
 import { ApiError } from './api.js';
 import { setupForm } from './controls.js';
+import { unpackState } from './packed.js';
 import { adoptSession } from './state.js';
 
 const POLL_MS = 3000;
@@ -132,13 +133,13 @@ export class Live {
     this.#events = events;
     events.addEventListener('run', (event) => {
       const { state, hold } = JSON.parse(event.data);
-      this.#run = state;
+      this.#run = unpackState(state);
       this.#hold = hold;
       if (this.#mode === 'follow') this.#showRun();
       this.#show();
     });
     events.addEventListener('step', (event) => {
-      const { state } = JSON.parse(event.data);
+      const state = unpackState(JSON.parse(event.data).state); // packed if the teacher's page asked so
       this.#run = { ...this.#run, ...state };
       if (this.#mode === 'follow') {
         this.stepper.page.state = state;

@@ -68,7 +68,7 @@ export function plainWords(message) {
   return message.replaceAll('dataset.', '').replaceAll('n_samples', 'the number of points');
 }
 
-/** "This file has 200,000 points; the most is 20,000." */
+/** "This file has 200,000 points; the most is 100,000." */
 export function tooManyPoints(what, count, most) {
   const number = (n) => n.toLocaleString('en-US');
   return `${what} ${number(count)} points; the most is ${number(most)}.`;

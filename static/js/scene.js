@@ -54,7 +54,8 @@ function pointColours(page, data, colours) {
   if (!labels) return UNASSIGNED;
   const scheme = page.byTruth ? truthColours(data.truthNames) : (label) => colours[label];
   const highlight = page.byTruth ? null : page.highlight;
-  return labels.map((label) => (highlight === null || label === highlight ? scheme(label) : FADED));
+  // Array.from: the labels may be a typed array, which cannot hold colours.
+  return Array.from(labels, (label) => (highlight === null || label === highlight ? scheme(label) : FADED));
 }
 
 // The true classes come as indices into their names: one colour per class.

@@ -4,6 +4,7 @@
 // the run again; no cookie), and the settings, never the session, in the URL, so
 // that a link reproduces them and each change of settings is a history entry.
 
+import { asPairs, columns } from './packed.js';
 import { plotRanges } from './scene.js';
 
 export function createPage() {
@@ -27,8 +28,7 @@ export function createPage() {
 /** Take a new session's full state (the only answer that carries the points). */
 export function adoptSession(page, created) {
   const { points, truth, truth_names: truthNames, ...state } = created;
-  const xs = Float64Array.from(points, (p) => p[0]);
-  const ys = Float64Array.from(points, (p) => p[1]);
+  const [xs, ys] = columns(points);
   page.session = {
     id: created.id,
     xs,
@@ -39,7 +39,7 @@ export function adoptSession(page, created) {
   };
   // Your own points come back with the run (after a reload): labels by their names.
   if (created.dataset.name === 'custom') {
-    page.custom = { points, labels: truth && truth.map((index) => Number(truthNames[index])) };
+    page.custom = { points: asPairs(points), labels: truth && Array.from(truth, (index) => Number(truthNames[index])) };
   }
   page.state = state;
   page.images = null;

@@ -14,6 +14,7 @@
 import { api, versionOf } from './api.js';
 import { placesCentroids } from './catalog.js';
 import { plainWords, settingsProblem } from './messages.js';
+import { sameValues } from './packed.js';
 import {
   adoptSession, createPage, dropSession, keepSession, keptSession,
 } from './state.js';
@@ -245,8 +246,10 @@ function foreseen(state, name) {
   return { ...state, ...state.next, next: null };
 }
 
+// The labels compared apart: a typed array would go into JSON as an object, key by key.
 function sameState(shown, state) {
-  return JSON.stringify({ ...shown, next: null }) === JSON.stringify({ ...state, next: null });
+  const rest = (s) => JSON.stringify({ ...s, next: null, labels: null });
+  return sameValues(shown.labels, state.labels) && rest(shown) === rest(state);
 }
 
 // With a start the student places, starting means sending the centroids clicked in.

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.web.schemas import unpack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking",
@@ -140,16 +141,16 @@ class StepperPage:
         self.page.wait_for_function("document.getElementById('plot').data?.length === 4")
 
     def click(self, name, endpoint=None):
-        """Click a step button and answer the state the API sent back for it."""
+        """Click a step button and answer the state the API sent back for it (``unpacked``)."""
         with self.page.expect_response(_answer_of(endpoint or name.lower())) as answer:
             self.button(name).click()
-        return answer.value.json()
+        return unpacked(answer.value.json())
 
     def press(self, key, endpoint):
         """Press a key that takes a step, and answer the state the API sent back for it."""
         with self.page.expect_response(_answer_of(endpoint)) as answer:
             self.page.keyboard.press(key)
-        return answer.value.json()
+        return unpacked(answer.value.json())
 
     def button(self, name):
         return self.page.get_by_role("button", name=name, exact=True)
@@ -173,9 +174,10 @@ class StepperPage:
     def figure(self):
         return self.page.evaluate(READ_FIGURE)
 
-    def screen(self, trace="points"):
-        """The plot as drawn, with where each point of `trace` is in it (see Screen)."""
-        return Screen.of(self.page, trace)
+    def screen(self, trace="points", every=1):
+        """The plot as drawn, with where each point of `trace` is in it (see Screen);
+        every `every`-th point only, for a trace too large to read whole."""
+        return Screen.of(self.page, trace, every)
 
     def wait_for_labels(self, labels):
         self.page.wait_for_function(SHOWS_LABELS, arg=labels)
@@ -205,6 +207,19 @@ class StepperPage:
                 if not url.startswith(f"{self.origin}/") and not url.startswith("data:")]
 
 
+def unpacked(answer):
+    """An answer as the page asks for it (``?packed=1``), its packed arrays (labels,
+    classes, points; in "next" and a 412's "state" too) as the JSON lists an API
+    user gets by default."""
+    def plain(value):
+        if isinstance(value, dict) and set(value) == {"dtype", "shape", "base64"}:
+            return unpack(value).tolist()
+        if isinstance(value, dict) and ("labels" in value or "phase" in value):
+            return unpacked(value)
+        return value
+    return {key: plain(value) for key, value in answer.items()}
+
+
 def _creates_session(response):
     return response.request.method == "POST" and urlsplit(response.url).path == "/api/sessions"
 
@@ -220,14 +235,15 @@ def _answer_of(endpoint):
 
 # Where each point of a trace is drawn, in pixels of the plot's box, by Plotly's own
 # axis mapping (d2p) and the plot area's offset: what Plotly itself draws with.
-PLACES = """(name) => {
+PLACES = """([name, every]) => {
     const plot = document.getElementById('plot');
     const { xaxis, yaxis } = plot._fullLayout;
     const trace = plot.data.find((t) => t.name === name);
     const place = (x, y) => [xaxis._offset + xaxis.d2p(x), yaxis._offset + yaxis.d2p(y)];
     const centroids = plot.data.find((t) => t.name === 'centroids');
+    const sampled = Array.from({ length: Math.ceil(trace.x.length / every) }, (_, j) => j * every);
     return {
-        points: Array.from(trace.x, (x, i) => place(x, trace.y[i])),
+        points: sampled.map((i) => place(trace.x[i], trace.y[i])),
         centroids: Array.from(centroids.x, (x, i) => place(x, centroids.y[i])),
         area: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length],
     };
@@ -261,15 +277,15 @@ class Screen:
         self.area = area
 
     @classmethod
-    def of(cls, page, trace="points"):
+    def of(cls, page, trace="points", every=1):
         # The plot may be refitting to its box (the lines above it changed): the places
         # are read before and after the screenshot, and it is taken again until they agree.
         page.wait_for_function(FITTED)
         for _ in range(10):
             page.evaluate(PAINTED)
-            places = page.evaluate(PLACES, trace)
+            places = page.evaluate(PLACES, [trace, every])
             shot = page.locator("#plot").screenshot(animations="disabled")
-            if page.evaluate(PLACES, trace) == places:
+            if page.evaluate(PLACES, [trace, every]) == places:
                 break
         image = Image.open(io.BytesIO(shot)).convert("RGB")
         return cls(image, places["points"], places["centroids"], places["area"])

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
+from conftest import unpacked
 from sites import (FRAME_LAYOUT, POINTS_SPREAD, QuietHandler, other_site, outside_box,
                    zoom_in)
 
@@ -301,7 +302,7 @@ def test_share_gives_a_link_that_replays_the_run_with_custom_points_and_centroid
     for _ in range(4):
         with other.expect_response(lambda r: urlparse(r.url).path.endswith(("/step", "/init"))) as answer:
             step.click()
-    replayed = answer.value.json()
+    replayed = unpacked(answer.value.json())
     assert (replayed["labels"], replayed["inertia"], replayed["centroids"]) == (
         full["labels"], full["inertia"], full["centroids"])
 

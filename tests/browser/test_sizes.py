@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import distinct, one_colour_each
+from conftest import distinct, one_colour_each, unpacked
 
 LAPTOP = {"width": 1280, "height": 900}
 SCREENS = {
@@ -59,7 +59,7 @@ def press(stepper, name, touch):
     with stepper.page.expect_response(lambda r: r.url.split("?")[0].endswith(f"/{name.lower()}")) as answer:
         button = stepper.button(name)
         button.tap() if touch else button.click()
-    return answer.value.json()
+    return unpacked(answer.value.json())
 
 
 def put_point(stepper, fx, fy, touch):

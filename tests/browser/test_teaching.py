@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from sklearn.metrics import adjusted_rand_score
 
 from app import create_app
+from conftest import unpacked
 
 SERIOUS = ("serious", "critical")
 LAPTOP = {"width": 1366, "height": 768}
@@ -28,7 +29,7 @@ def change_and_wait(page, action):
     """Do what changes a setting, and answer the new session the page creates for it."""
     with page.expect_response(_created) as created:
         action()
-    return created.value.json()
+    return unpacked(created.value.json())
 
 
 def run_to_convergence(stepper):

@@ -51,8 +51,9 @@ def seed(default):
 
 
 def points(default, minimum):
-    """How many points to draw: capped by the app's limit on points too."""
-    return {**integer(default, minimum, 20000), "role": "points"}
+    """How many points to draw: at most the app's limit on points (its setting
+    ``KMEANS_MAX_POINTS``), which the catalog writes in as the maximum."""
+    return {**integer(default, minimum, None), "role": "points"}
 
 
 def _mnist(pca_components):

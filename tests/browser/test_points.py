@@ -1,0 +1,49 @@
+"""100,000 points on the page: asked for packed, stepped, and drawn in their clusters' colours."""
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from app.web.schemas import unpack
+from conftest import distinct, one_colour_each
+
+N = 100_000
+HUNDRED_THOUSAND = (f"?dataset=blobs&n_samples={N}&centers=4&cluster_std=0.6&random_state=0"
+                    "&k=4&init=kmeans%2B%2B&seed=0")
+EVERY = 50  # points read on screen: one in so many
+COLOURED = f"""() => {{
+    const colours = document.getElementById('plot').data[0].marker.color;
+    return Array.isArray(colours) && colours.length === {N};
+}}"""
+
+
+def test_a_100000_point_session_steps_and_the_screen_shows_the_new_labels(stepper):
+    stepper.open(HUNDRED_THOUSAND)
+    stepper.click("Init")
+    state = stepper.click("Assign")
+    labels = np.asarray(state["labels"])
+    assert labels.shape == (N,)
+    stepper.page.wait_for_function(COLOURED)
+    # Every request for a state asked for it packed: the points came once, as bytes.
+    asked = [url for url in stepper.requests if "/api/sessions" in url]
+    assert asked and all("packed=1" in url for url in asked)
+
+    screen = stepper.screen(every=EVERY)
+
+    # Too many points to stand alone: a point is read at its centre where every marker
+    # that could cover it (within a marker's width) is of its own cluster. Where the
+    # others are drawn: the sampled places give Plotly's (linear) axes.
+    points = unpack(stepper.api(f"/sessions/{stepper.session_id()}?packed=1")["points"])
+    sampled = points[::EVERY]
+    drawn = np.column_stack([np.polyval(np.polyfit(sampled[:, axis], screen.points[:, axis], 1),
+                                        points[:, axis]) for axis in (0, 1)])
+    near = cKDTree(drawn).query_ball_point(screen.points, r=screen.ALONE)
+    clear = cKDTree(screen.centroids).query(screen.points)[0] > 16
+    by_cluster = {j: [] for j in range(state["k"])}
+    for sample, (others, place) in enumerate(zip(near, screen.points)):
+        own = labels[sample * EVERY]
+        if clear[sample] and screen.inside(*place) and (labels[others] == own).all():
+            by_cluster[int(own)].append(screen.pixel(*place))
+    colours = one_colour_each(by_cluster)
+    assert distinct(colours.values())
+    centroids = screen.centroid_colours()
+    assert all(max(abs(a - b) for a, b in zip(colours[j], centroids[j])) <= 24 for j in colours)
