@@ -361,9 +361,10 @@ def test_gunicorn_binds_to_host_and_reads_its_settings_strictly():
     assert "PORT='eighty' is not a whole number" in settings(PORT="eighty")
 
 
-# "\xb2" and "\xb9\xb2" (superscript digits, which str.isdigit takes) once answered a 500.
+# "\xb2" and "\xb9\xb2" (superscript digits, which str.isdigit takes) and "" (an empty
+# tag, which werkzeug reads as None) once answered a 500.
 @pytest.mark.parametrize("if_match", ['"two"', '"1", "2"', 'W/"1"', '"' + "9" * 19 + '"',
-                                      '"\xb2"', '"\xb9\xb2"', '"\u0661"'])
+                                      '"\xb2"', '"\xb9\xb2"', '"\u0661"', '""'])
 def test_an_if_match_that_names_no_version_is_a_clear_400(if_match):
     client = OneProcess().client
     session_id = client.post("/api/sessions", json=MOUSE).get_json()["id"]

@@ -198,7 +198,7 @@ def _seen():
     if not tags or tags.star_tag:
         return None
     versions = list(tags.as_set())
-    if len(versions) != 1 or not _VERSION.fullmatch(versions[0]):
+    if len(versions) != 1 or not _VERSION.fullmatch(versions[0] or ""):  # "" reads as None
         raise ApiError(400, f"If-Match should be one ETag of this session, e.g. \"7\", "
                             f"not {request.headers['If-Match'][:40]!r}")
     fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data())
