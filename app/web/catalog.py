@@ -15,6 +15,7 @@ from pathlib import Path
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
 from app.core.session import PHASES
+from app.web.validation import MAX_FEATURES
 
 TEACHING_FILE = Path(__file__).resolve().parent.parent / "teaching.toml"
 
@@ -77,7 +78,8 @@ def dataset_entries(max_points):
         })
         if name == "custom":
             entries[-1]["custom_body"] = {
-                "points": "array of [x, y] pairs",
+                "points": "array of [x, y] pairs, or of rows of up to "
+                          f"{MAX_FEATURES} numbers (drawn through PCA)",
                 "labels": "optional array of integer labels, one per point"}
     return entries
 
