@@ -69,7 +69,7 @@ async function main() {
   });
 
   if (options.custom) stepper.page.custom = options.custom;
-  if (options.session) await stepper.follow(options.session);
+  if (options.session) await stepper.follow(options.session, options.settings);
   else await stepper.open(options.settings);
   if (options.centroids) stepper.setPlaced(options.centroids);
   reported = stepper.page.state;

@@ -80,16 +80,16 @@ export class Stepper {
     this.onChange();
   }
 
-  /** Show a session made elsewhere (a notebook's), as it stands; its settings are its own. */
-  async follow(id) {
+  /** Show a session made elsewhere (a notebook's), as it stands: `settings` are its own,
+   * as the server said them when it served the page. */
+  async follow(id, settings) {
     const { page } = this;
     this.#followed = true;
+    page.settings = settings;
     page.loading = true;
     this.onChange();
     try {
       const answer = await api.session(id);
-      const { dataset, k, init, seed } = answer;
-      page.settings = { dataset, k, init, seed };
       adoptSession(page, answer);
       this.#version = versionOf(answer);
     } catch (error) {
