@@ -15,7 +15,6 @@ from pathlib import Path
 from app.core import datasets, engine
 from app.core.analysis import SEEDED_INITS
 from app.core.session import PHASES
-from app.web.validation import MAX_FEATURES
 
 TEACHING_FILE = Path(__file__).resolve().parent.parent / "teaching.toml"
 
@@ -79,7 +78,7 @@ def dataset_entries(max_points):
         if name == "custom":
             entries[-1]["custom_body"] = {
                 "points": "array of [x, y] pairs, or of rows of up to "
-                          f"{MAX_FEATURES} numbers (drawn through PCA)",
+                          f"{datasets.MAX_FEATURES} numbers (drawn through PCA)",
                 "labels": "optional array of integer labels, one per point"}
     return entries
 

@@ -147,9 +147,9 @@ def _custom_model(entry, max_points):
         __doc__ = entry["description"]
         where: ClassVar[str] = "data set 'custom'"
         name: Literal["custom"]
-        points: Points(max_points, max_width=validation.MAX_FEATURES) = Field(
+        points: Points(max_points, max_width=datasets.MAX_FEATURES) = Field(
             ..., description="The points, as [x, y] pairs, or as rows of up to "
-                             f"{validation.MAX_FEATURES} numbers each, clustered as they are "
+                             f"{datasets.MAX_FEATURES} numbers each, clustered as they are "
                              "and drawn in their first two principal components.")
         labels: _declared(lambda value: value,
                           Optional[list[Annotated[int, Field(ge=0, le=MAX_LABEL)]]]) = Field(

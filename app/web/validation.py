@@ -21,7 +21,6 @@ MAX_COORDINATE = 1e9  # squares and their sums must stay far from overflow
 MAX_DIGITS = 20  # an integer in a body; none the API takes has more
 MAX_DEPTH = 32  # nesting of a body; the deepest the API takes is 4
 MAX_LABEL = 999  # a custom data set's class labels are 0 to this
-MAX_FEATURES = 1024  # coordinates of a custom data set's point (MNIST's pixels are 784)
 
 MESSAGES = {
     "integer": "{name} must be an integer, got {got}",
