@@ -176,14 +176,14 @@ def test_a_session_made_through_the_api_is_shown_by_its_id_with_its_own_settings
     made = api.create({"name": "custom", "points": rows, "labels": [0, 0, 1, 1]}, k=2,
                       init="random", seed=5)
     api.step(made["id"], "init")
-    response = client.get(f"/embed?session={made['id']}&controls=step,run&speed=7")
+    response = client.get(f"/embed?session={made['id']}&controls=step,run&speed=7&panel=algorithm")
     assert response.status_code == 200
     assert options_of(response) == {
         "session": made["id"],
         "settings": {"dataset": {"name": "custom", "n_points": 4}, "k": 2, "init": "random",
                      "seed": 5},
         "custom": None, "centroids": None,
-        "controls": ["step", "run"], "autoplay": False, "speed": 7,
+        "controls": ["step", "run"], "autoplay": False, "speed": 7, "panel": "algorithm",
     }
     page = response.get_data(as_text=True)
     assert "<title>K-Means Stepper: Your own points, k = 2</title>" in page
