@@ -79,8 +79,10 @@ def test_each_cells_frame_steps_to_sklearns_labels_for_its_data(notebook, browse
             frame = page.frame_locator("iframe")
             step = frame.get_by_role("button", name="Step", exact=True)
             expect(step).to_be_enabled(timeout=60_000)  # the run is open, its buttons wired
-            frame.get_by_role("button", name="Run", exact=True).click()
-            expect(step).to_be_disabled(timeout=60_000)  # converged
+            run = frame.locator("[data-action=run]")
+            run.click()
+            expect(step).to_be_disabled(timeout=60_000)  # converged, as drawn ahead
+            expect(run).to_have_text("Run")  # and Run stopped: the server answered the last step
             state = read_json(url.split("/embed")[0] + f"/api/sessions/{session}")
             assert state["converged"] and state["n_features"] == X.shape[1]
             assert (state["k"], state["init"], state["seed"]) == (
