@@ -146,10 +146,13 @@ def principal_axes(X, count=VIEW_DIMENSIONS):
     """The first ``count`` principal axes of centred ``X``, largest variance first, each
     signed so that its largest entry is positive (deterministic, as scikit-learn's)."""
     from scipy.linalg import eigh
+    from threadpoolctl import threadpool_limits
 
     d = X.shape[1]
-    # Only the top eigenvectors of the d x d scatter: far quicker than a full SVD of X.
-    _, vectors = eigh(X.T @ X, subset_by_index=[d - count, d - 1])
+    # Only the top eigenvectors of the d x d scatter: far quicker than a full SVD of X. On
+    # one BLAS thread, as MNIST's PCA: on a busy machine BLAS's threads wait on each other.
+    with threadpool_limits(limits=1, user_api="blas"):
+        _, vectors = eigh(X.T @ X, subset_by_index=[d - count, d - 1])
     axes = vectors[:, ::-1].T
     signs = np.sign(axes[np.arange(count), np.argmax(np.abs(axes), axis=1)])
     return np.ascontiguousarray(axes * signs[:, None])
