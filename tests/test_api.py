@@ -243,6 +243,18 @@ BAD_CREATIONS = [
      "dataset.points[1] must hold two numbers between -1e+09 and 1e+09"),
     ({"dataset": {"name": "custom", "points": [[1, 2], [3, True]]}, "k": 1}, 400,
      "must hold two numbers between"),
+    ({"dataset": {"name": "custom", "points": [[1, 2, 3], [4, 5]]}, "k": 1}, 400,
+     "dataset.points[1] must hold 3 numbers between -1e+09 and 1e+09, as many as "
+     "dataset.points[0], got [4, 5]"),
+    ({"dataset": {"name": "custom", "points": [[1, 2, 3], [4, 5, True]]}, "k": 1}, 400,
+     "dataset.points[1] must hold 3 numbers"),
+    ({"dataset": {"name": "custom", "points": [[1, 2, 3], [4, 5, 2e9]]}, "k": 1}, 400,
+     "dataset.points[1] must hold 3 numbers"),
+    ({"dataset": {"name": "custom", "points": [[1]]}, "k": 1}, 400,
+     "dataset.points[0] must be a point of 2 to 1024 numbers (more than 2 are drawn through "
+     "PCA), got [1]"),
+    ({"dataset": {"name": "custom", "points": [[0] * 1025]}, "k": 1}, 400,
+     "dataset.points[0] must be a point of 2 to 1024 numbers"),
     ({"dataset": {"name": "custom", "points": [[1, 2]] * (MAX_POINTS + 1)}, "k": 1}, 400,
      f"dataset.points has {MAX_POINTS + 1} points; between 1 and {MAX_POINTS}"),
     ({"dataset": {"name": "custom", "points": [[1, 2]], "labels": [0, 1]}, "k": 1}, 400,

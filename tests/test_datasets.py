@@ -152,3 +152,22 @@ def test_mnist_is_drawn_in_its_clustering_space_only_with_two_components(compone
 def test_the_catalogs_rule_for_the_view_agrees_with_every_data_set_built(name):
     params = defaults(name)
     assert datasets.view_is_space(name, params) is datasets.load(name, params).view_is_space
+
+
+def test_custom_points_of_more_than_two_coordinates_are_drawn_in_their_first_two_components():
+    from sklearn.decomposition import PCA
+
+    rows = np.random.RandomState(0).normal(size=(300, 5)) * [5.0, 3.0, 1.0, 0.5, 0.1]
+    data = datasets.make_custom(rows.tolist())
+    assert (data.n_samples, data.n_features, data.view_is_space) == (300, 5, False)
+    np.testing.assert_allclose(data.to_data(data.X), rows, atol=1e-12)  # clustered as given
+    reference = PCA(2).fit_transform(rows)
+    np.testing.assert_allclose(np.abs(data.view), np.abs(reference), atol=1e-9)
+    # Each axis is signed by its largest entry: the same data always give the same picture.
+    np.testing.assert_array_equal(data.view, datasets.make_custom(rows.tolist()).view)
+    np.testing.assert_allclose(data.to_view(data.X), data.view, atol=1e-9)
+
+
+def test_one_point_of_three_coordinates_is_drawn_at_the_origin():
+    data = datasets.make_custom([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(data.view, [[0.0, 0.0]])

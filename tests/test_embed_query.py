@@ -1,5 +1,6 @@
 """/embed: the query checked once, the settings handed to the page, and the headers that let it be framed."""
 
+import html
 import json
 import re
 
@@ -166,3 +167,60 @@ def test_frame_ancestors_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("KMEANS_FRAME_ANCESTORS", "https://canvas.example")
     response = create_app({"TESTING": True}).test_client().get("/embed")
     assert policy_of(response)["frame-ancestors"] == "'self' https://canvas.example"
+
+
+# --- /embed?session=ID: a run made through the API (a notebook's own data) ---------------
+
+def test_a_session_made_through_the_api_is_shown_by_its_id_with_its_own_settings(client, api):
+    rows = [[0, 0, 1], [0, 1, 0], [9, 9, 8], [9, 8, 9]]  # three coordinates: drawn through PCA
+    made = api.create({"name": "custom", "points": rows, "labels": [0, 0, 1, 1]}, k=2,
+                      init="random", seed=5)
+    api.step(made["id"], "init")
+    response = client.get(f"/embed?session={made['id']}&controls=step,run&speed=7&panel=algorithm")
+    assert response.status_code == 200
+    assert options_of(response) == {
+        "session": made["id"],
+        "settings": {"dataset": {"name": "custom", "n_points": 4}, "k": 2, "init": "random",
+                     "seed": 5},
+        "custom": None, "centroids": None,
+        "controls": ["step", "run"], "autoplay": False, "speed": 7, "panel": "algorithm",
+    }
+    page = response.get_data(as_text=True)
+    assert "<title>K-Means Stepper: Your own points, k = 2</title>" in page
+    assert 'href="/?dataset=custom&amp;k=2&amp;init=random&amp;seed=5"' in page
+
+
+def test_a_session_of_a_generated_data_set_links_the_full_page_with_its_settings(client, api):
+    made = api.create({"name": "blobs", "n_samples": 50, "standardize": True}, k=3)
+    page = client.get(f"/embed?session={made['id']}").get_data(as_text=True)
+    assert ('href="/?dataset=blobs&amp;n_samples=50&amp;centers=4&amp;cluster_std=0.5&amp;'
+            'random_state=0&amp;scale_x=1.0&amp;standardize=true&amp;k=3&amp;init=kmeans%2B%2B'
+            '&amp;seed=0"') in page
+
+
+@pytest.mark.parametrize("session", ["never-made", "", "../api/catalog", "x" * 300])
+def test_an_unknown_session_is_a_404_page_that_says_to_make_it_again(client, session):
+    response = client.get("/embed", query_string={"session": session})
+    assert response.status_code == 404
+    assert alert_of(response).startswith("This run is no longer on the server")
+    assert options_of(response) is None
+
+
+def test_a_deleted_session_is_a_404_page(client, api):
+    made = api.create("mouse", k=3)
+    assert client.delete(f"/api/sessions/{made['id']}").status_code == 204
+    assert client.get(f"/embed?session={made['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("&k=3", "'k' does not go with session: the session has its own data and start"),
+    ("&dataset=mouse", "'dataset' does not go with session"),
+    ("&points=1,2", "'points' does not go with session"),
+    ("&speed=99", "speed=99 should be between 1 and 12"),
+    ("&session=again", "session is given 2 times in the query; give it once"),
+])
+def test_a_session_takes_only_the_frames_fields(client, api, extra, message):
+    made = api.create("mouse", k=3)
+    response = client.get(f"/embed?session={made['id']}{extra}")
+    assert response.status_code == 400
+    assert message in html.unescape(alert_of(response))

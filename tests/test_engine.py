@@ -208,3 +208,16 @@ def test_converged_means_an_assignment_changed_no_label():
     session.run(max_iter=300)
     assert session.steps[-1].kind == "assign" and session.steps[-1].changed == 0
     assert all(step.changed > 0 for step in session.steps[:-1] if step.kind == "assign")
+
+
+@pytest.mark.parametrize("init, seed", [("kmeans++", 0), ("random", 3)])
+def test_points_of_more_than_two_coordinates_converge_as_sklearn_kmeans_on_them(init, seed):
+    rows = np.random.RandomState(1).normal(size=(400, 6)) + np.repeat(np.eye(6) * 4, 67, 0)[:400]
+    session = Session(data=datasets.make_custom(rows.tolist()), k=5, init=init, seed=seed)
+    session.run(max_iter=300)
+    assert session.converged
+    reference = KMeans(5, init={"kmeans++": "k-means++"}.get(init, init), n_init=1,
+                       random_state=seed, tol=0, algorithm="lloyd").fit(rows)
+    np.testing.assert_allclose(session.data.to_data(session.centroids), reference.cluster_centers_,
+                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(session.labels, reference.labels_)

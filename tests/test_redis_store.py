@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import redis
+from sklearn.cluster import KMeans
 
 from app import create_app
 from app.core import datasets
@@ -368,3 +369,21 @@ def test_the_probes_answer_with_sessions_in_memory():
         "status": "ready", "durable": False,
         "sessions": "sessions are kept in this process's memory: a restart of the app loses "
                     "them (set REDIS_URL to keep them in Redis)"}
+
+
+def test_a_notebooks_wide_data_in_redis_are_shown_and_stepped_by_another_server(redis_server,
+                                                                                client):
+    rows = np.random.RandomState(5).randint(0, 256, size=(120, 64))  # bytes, as digits' pixels
+    made_by, shown_by = (create_app({"TESTING": True, "RATE_LIMITS_ENABLED": False,
+                                     "REDIS_URL": redis_server.url}).test_client()
+                         for _ in range(2))
+    made = made_by.post("/api/sessions", json={
+        "dataset": {"name": "custom", "points": rows.tolist()}, "k": 4, "seed": 2}).get_json()
+    assert shown_by.get(f"/embed?session={made['id']}").status_code == 200
+    while not shown_by.post(f"/api/sessions/{made['id']}/step").get_json()["converged"]:
+        pass
+    labels = made_by.get(f"/api/sessions/{made['id']}").get_json()["labels"]
+    reference = KMeans(4, random_state=2, n_init=1).fit(rows.astype(float))
+    np.testing.assert_array_equal(labels, reference.labels_)
+    kept = client.hget(f"kmeans:session:{made['id']}", "r")
+    assert len(kept) < rows.size * 8  # the points kept as bytes: as float64 alone they would not fit

@@ -117,7 +117,7 @@ def _step(header, array):
 
 def _data_header(data, ref):
     if data.name == "custom":
-        return {"name": "custom", "points": ref(data.view), "labels": ref(data.truth)}
+        return {"name": "custom", "points": ref(_exact(data.source)), "labels": ref(data.truth)}
     return {"name": data.name, "params": data.params}
 
 
@@ -128,6 +128,17 @@ def _data(header, array):
 
 
 # --- Arrays -------------------------------------------------------------------------
+
+def _exact(array):
+    """The array in the narrowest of a few dtypes that holds every value exactly: a
+    notebook's digits are bytes, and their record an eighth of their float64 size."""
+    for dtype in (np.uint8, np.float32):
+        with np.errstate(invalid="ignore", over="ignore"):
+            narrow = array.astype(dtype)
+        if np.array_equal(narrow, array):
+            return narrow
+    return array
+
 
 def _read_arrays(buffer, specs):
     arrays, offset = [], 0

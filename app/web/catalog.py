@@ -77,7 +77,8 @@ def dataset_entries(max_points):
         })
         if name == "custom":
             entries[-1]["custom_body"] = {
-                "points": "array of [x, y] pairs",
+                "points": "array of [x, y] pairs, or of rows of up to "
+                          f"{datasets.MAX_FEATURES} numbers (drawn through PCA)",
                 "labels": "optional array of integer labels, one per point"}
     return entries
 

@@ -1,10 +1,11 @@
 """The stepper for a frame in a course page, configured entirely by its query string.
 
-``/embed?dataset=mouse&k=3&init=random&seed=1`` always gives the same run. The
-query is checked here, once, against the same catalog and limits as the API; a
-bad value answers 400 with the page saying what is wrong, and the page's
-script gets the clean settings in a ``data-`` attribute (the CSP allows no
-inline script).
+``/embed?dataset=mouse&k=3&init=random&seed=1`` always gives the same run;
+``/embed?session=ID`` shows a run made through the API (a notebook's data) as it
+stands. The query is checked here, once, against the same catalog and limits as
+the API; a bad value answers 400 with the page saying what is wrong (an unknown
+session 404), and the page's script gets the clean settings in a ``data-``
+attribute (the CSP allows no inline script).
 """
 
 from urllib.parse import urlencode
@@ -15,7 +16,9 @@ from app.core import datasets, engine
 from app.web import query, validation
 from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
                              algorithm, dataset_entries, limits, start_entries, teaching)
-from app.web.errors import ApiError
+from app.stores.base import StoreError, UnknownSession
+from app.web.errors import ApiError, as_api_error
+from app.web.sessions import find_session
 from app.web.validation import checked
 from app.web.security import frame_ancestors
 
@@ -24,17 +27,28 @@ bp = Blueprint("embed", __name__)
 CONTROLS = ("init", "pick", "assign", "update", "step", "run", "back", "reset", "speed")
 DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
-EMBED_FIELDS = ("points", "labels", "centroids", "controls", "autoplay", "speed", "panel")
+FRAME_FIELDS = ("controls", "autoplay", "speed", "panel")
+EMBED_FIELDS = ("points", "labels", "centroids", *FRAME_FIELDS)
 PANELS = ("algorithm",)  # beside the plot, by ?panel=
+SESSION = "session"  # a run made through the API, shown instead of one made from the query
 
 
 @bp.get("/embed")
 def embed():
     try:
-        options = embed_options(request.args, current_app.config)
-    except ApiError as error:
+        if SESSION in request.args:
+            options = session_options(request.args, current_app.config)
+        else:
+            options = embed_options(request.args, current_app.config)
+    except UnknownSession:
+        message = ("This run is no longer on the server: it expired, was deleted, or the "
+                   "server restarted. Make it again where it was made (run the notebook "
+                   "cell again).")
+        return _page(error=message, title="K-Means Stepper"), 404
+    except (ApiError, StoreError) as error:
+        error = error if isinstance(error, ApiError) else as_api_error(error)
         message = f"This link to the stepper cannot be opened: {error.message}"
-        return _page(error=message, title="K-Means Stepper"), 400
+        return _page(error=message, title="K-Means Stepper"), error.status
     return _page(options=options, title=_title(options["settings"]))
 
 
@@ -51,7 +65,21 @@ def _page(title, options=None, error=""):
         "embed.html", options=options, error=error, title=title, catalog=catalog,
         pick_button=teaching()["picks"]["button"],
         frame_ancestors=frame_ancestors(config),
-        full_page=_full_page_url(request.args))
+        full_page=_full_page_url(request.args, options))
+
+
+def session_options(args, config):
+    """The frame's options for a stored session; UnknownSession when there is none.
+
+    The session's data and start are its own: only the frame's fields go with it."""
+    query.refuse_unknown(args, {SESSION, *FRAME_FIELDS}, lambda unknown: (
+        f"{unknown!r} does not go with session: the session has its own data and start; "
+        f"with it the embed takes {sorted(FRAME_FIELDS)}"))
+    session = find_session(query.single(args, SESSION))
+    settings = {"dataset": session.data.describe(), "k": session.k, "init": session.init,
+                "seed": session.seed}
+    return {"session": session.id, "settings": settings, "custom": None, "centroids": None,
+            **_frame_options(args, config)}
 
 
 def embed_options(args, config):
@@ -82,6 +110,15 @@ def embed_options(args, config):
         "settings": {"dataset": dataset, "k": k, "init": init, "seed": seed},
         "custom": _custom_points(value, name, config["MAX_POINTS"]),
         "centroids": _centroids(value("centroids"), init, k, config["MAX_K"]),
+        **_frame_options(args, config),
+    }
+
+
+def _frame_options(args, config):
+    def value(name, default=None):
+        return query.single(args, name, default)
+
+    return {
         "controls": _controls(value("controls")),
         "autoplay": _flag(value("autoplay", "0"), "autoplay"),
         "speed": checked(validation.integer(MIN_SPEED, config["MAX_SPEED"]),
@@ -158,13 +195,30 @@ def _pairs(text, name):
     return [values[i:i + 2] for i in range(0, len(values), 2)]
 
 
+def _query_text(value):
+    """A data set parameter as its query text (the reverse of ``_typed``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
 def _title(settings):
     title = teaching()["datasets"][settings["dataset"]["name"]]["title"]
     return f"K-Means Stepper: {title}, k = {settings['k']}"
 
 
-def _full_page_url(query):
-    """The full stepper with the same data and start (it takes no custom points)."""
-    kept = urlencode([(key, value) for key, value in query.items(multi=True)
-                      if key not in EMBED_FIELDS])
+def _full_page_url(query, options):
+    """The full stepper with the same data and start (a session's, but not its points:
+    a session's custom data, too many for a link, stay in its frame)."""
+    if options and "session" in options:
+        settings = options["settings"]
+        dataset = settings["dataset"]
+        params = {} if dataset["name"] == "custom" else dataset
+        kept = urlencode({"dataset": dataset["name"],
+                          **{key: _query_text(value) for key, value in params.items()
+                             if key != "name"},
+                          **{key: settings[key] for key in ("k", "init", "seed")}})
+    else:
+        kept = urlencode([(key, value) for key, value in query.items(multi=True)
+                          if key not in EMBED_FIELDS])
     return url_for("pages.index") + (f"?{kept}" if kept else "")

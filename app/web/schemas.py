@@ -51,9 +51,11 @@ Coordinate = Annotated[float, Field(ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
 Pair = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
 
 
-def Points(max_points, min_points=1):
-    return _declared(validation.points(max_points, min_points),
-                     Annotated[list[Pair], Field(min_length=min_points, max_length=max_points)])
+def Points(max_points, min_points=1, max_width=2):
+    point = Pair if max_width == 2 else Annotated[
+        list[Coordinate], Field(min_length=2, max_length=max_width)]
+    return _declared(validation.points(max_points, min_points, max_width),
+                     Annotated[list[point], Field(min_length=min_points, max_length=max_points)])
 
 
 Flag = _declared(validation.flag, Literal["0", "1"])
@@ -145,7 +147,10 @@ def _custom_model(entry, max_points):
         __doc__ = entry["description"]
         where: ClassVar[str] = "data set 'custom'"
         name: Literal["custom"]
-        points: Points(max_points) = Field(..., description="The points, as [x, y] pairs.")
+        points: Points(max_points, max_width=datasets.MAX_FEATURES) = Field(
+            ..., description="The points, as [x, y] pairs, or as rows of up to "
+                             f"{datasets.MAX_FEATURES} numbers each, clustered as they are "
+                             "and drawn in their first two principal components.")
         labels: _declared(lambda value: value,
                           Optional[list[Annotated[int, Field(ge=0, le=MAX_LABEL)]]]) = Field(
             None, description="Optional true classes, one integer per point.")

@@ -35,6 +35,10 @@ MESSAGES = {
     "pair": "{name}[{index}] must be an [x, y] pair, got {got}",
     "coordinates": "{name}[{index}] must hold two numbers between -{limit:g} and {limit:g}, "
                    "got {got}",
+    "width": "{name}[0] must be a point of 2 to {maximum} numbers (more than 2 are drawn "
+             "through PCA), got {got}",
+    "row": "{name}[{index}] must hold {width} numbers between -{limit:g} and {limit:g}, as "
+           "many as {name}[0], got {got}",
     "labels": "{name} must be a list of {count} integers, one per point",
     "dataset": "{name} must be a name or an object with a name and parameters",
     "unknown": "unknown field {field!r} in {where}; expected some of {allowed}",
@@ -240,21 +244,28 @@ def choice(options):
     return check
 
 
-def points(max_points, min_points=1):
-    """A list of [x, y] pairs of numbers within ±MAX_COORDINATE."""
+def points(max_points, min_points=1, max_width=2):
+    """A list of [x, y] pairs of numbers within ±MAX_COORDINATE; with ``max_width`` > 2,
+    of points of 2 to ``max_width`` numbers each, all as wide as the first."""
     def check(value):
         if not isinstance(value, list):
             raise refuse("points", got=show(value))
         if not min_points <= len(value) <= max_points:
             raise refuse("count", count=len(value), minimum=min_points, maximum=max_points)
+        width = 2
+        if max_width > 2 and value and isinstance(value[0], list):
+            width = len(value[0])
+            if not 2 <= width <= max_width:
+                raise refuse("width", maximum=max_width, got=show(value[0]))
         for index, point in enumerate(value):
-            if not isinstance(point, list) or len(point) != 2:
-                raise refuse("pair", index=index, got=show(point))
-            for coordinate in point:
-                if isinstance(coordinate, bool) or not isinstance(coordinate, (int, float)) \
-                        or not abs(coordinate) <= MAX_COORDINATE:
-                    raise refuse("coordinates", index=index, limit=MAX_COORDINATE,
-                                 got=show(point))
+            if not isinstance(point, list) or len(point) != width:
+                raise refuse("pair" if width == 2 else "row", index=index, width=width,
+                             limit=MAX_COORDINATE, got=show(point))
+            # type(), not isinstance(): true and false are no coordinates.
+            if not all(type(coordinate) in (int, float) for coordinate in point) \
+                    or not -MAX_COORDINATE <= min(point) <= max(point) <= MAX_COORDINATE:
+                raise refuse("coordinates" if width == 2 else "row", index=index, width=width,
+                             limit=MAX_COORDINATE, got=show(point))
         return value
     return check
 

@@ -69,7 +69,8 @@ async function main() {
   });
 
   if (options.custom) stepper.page.custom = options.custom;
-  await stepper.open(options.settings);
+  if (options.session) await stepper.follow(options.session, options.settings);
+  else await stepper.open(options.settings);
   if (options.centroids) stepper.setPlaced(options.centroids);
   reported = stepper.page.state;
   // Commands are obeyed from here on, once there is a run to step.

@@ -33,6 +33,8 @@ export class Stepper {
 
   #version = null; // of the run as the last answer showed it
 
+  #followed = false; // a session made elsewhere: its data are not the page's to send again
+
   /** onImages, if given, gets the centroids as images (MNIST); without it none are fetched.
    * kMax() is the largest k the form allows; keep, whether the session's id is kept for a reload. */
   constructor({ onChange, onImages = null, kMax = () => Infinity, keep = false }) {
@@ -78,6 +80,26 @@ export class Stepper {
     this.onChange();
   }
 
+  /** Show a session made elsewhere (a notebook's), as it stands: `settings` are its own,
+   * as the server said them when it served the page. */
+  async follow(id, settings) {
+    const { page } = this;
+    this.#followed = true;
+    page.settings = settings;
+    page.loading = true;
+    this.onChange();
+    try {
+      const answer = await api.session(id);
+      adoptSession(page, answer);
+      this.#version = versionOf(answer);
+    } catch (error) {
+      page.error = plainWords(error.message);
+    } finally {
+      page.loading = false;
+    }
+    this.onChange();
+  }
+
   // The settings cannot make a run (k out of range, more clusters than points): say why, send nothing.
   #blocked() {
     const { page } = this;
@@ -117,6 +139,7 @@ export class Stepper {
     let shown = null;
     try {
       if (page.problem) throw new Error(page.problem);
+      if (!page.session && this.#followed) return false; // it could not be opened: said already
       if (!page.session) await this.#createSession();
       const [endpoint, body] = request(name, page);
       const { id } = page.session;
@@ -214,8 +237,12 @@ export class Stepper {
     }
   }
 
-  // The server forgot an idle session: start the same settings again.
+  // The server forgot an idle session: start the same settings again (not one made elsewhere).
   async #renew() {
+    if (this.#followed) {
+      this.page.error += ' Make the run again where it was made (run the notebook cell again).';
+      return;
+    }
     try {
       await this.#createSession();
       this.page.error += ' A new run has started from the same settings.';

@@ -23,12 +23,13 @@ from app.core.datasets.mnist import (VIEW_COMPONENTS, NotReady, default_cache_di
                                      wait_prepared)
 
 __all__ = [
-    "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "SEED_MAX", "Dataset", "cache_dir",
-    "configure", "defaults", "load", "load_mnist_arrays", "make_blobs", "make_custom", "make_mnist",
-    "NotReady", "packed_disc_centres", "prepare", "prepare_at_start",
+    "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "MAX_FEATURES", "SEED_MAX",
+    "Dataset", "cache_dir", "configure", "defaults", "load", "load_mnist_arrays", "make_blobs",
+    "make_custom", "make_mnist", "NotReady", "packed_disc_centres", "prepare", "prepare_at_start",
 ]
 
 SEED_MAX = 2**32 - 1
+MAX_FEATURES = 1024  # coordinates of a custom data set's point (MNIST's pixels are 784)
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024  # generated data sets a process keeps built
 
 

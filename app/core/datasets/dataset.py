@@ -8,6 +8,7 @@ import numpy as np
 from app.core import engine, metrics
 
 IMAGE_SHAPE = (28, 28)
+VIEW_DIMENSIONS = 2  # the plot's
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,19 +31,27 @@ class Dataset:
     truth_names: tuple | None = None
     view_map: tuple | None = None
     image_map: tuple | None = None
+    given: np.ndarray | None = None
     x_squared_norms: np.ndarray = field(init=False)
 
     def __post_init__(self):
         object.__setattr__(self, "x_squared_norms", engine.squared_norms(self.X))
-        for array in (self.X, self.offset, self.view, self.truth, self.x_squared_norms):
-            if array is not None:
-                array.setflags(write=False)
+        for array in self._arrays():
+            array.setflags(write=False)
+
+    def _arrays(self):
+        arrays = (self.X, self.offset, self.view, self.truth, self.x_squared_norms, self.given)
+        return [array for array in arrays if array is not None]
 
     @property
     def nbytes(self):
         """Memory held by the arrays of this data set."""
-        arrays = (self.X, self.offset, self.view, self.truth, self.x_squared_norms)
-        return sum(array.nbytes for array in arrays if array is not None)
+        return sum(array.nbytes for array in self._arrays())
+
+    @property
+    def source(self):
+        """A custom data set's points as they were given: its view, unless projected."""
+        return self.view if self.given is None else self.given
 
     @functools.cached_property
     def true_classes(self):
@@ -114,3 +123,36 @@ def planar(name, params, points, truth=None, truth_names=None):
     )
 
 
+def projected(name, params, points, truth=None, truth_names=None):
+    """A data set of more than two dimensions, clustered as it is and drawn in its first
+    two principal components."""
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    offset = points.mean(axis=0)
+    X = points - offset
+    return Dataset(
+        name=name,
+        params=params,
+        X=X,
+        offset=offset,
+        view=X @ (axes := principal_axes(X)).T,
+        truth=None if truth is None else np.asarray(truth, dtype=np.int64),
+        truth_names=truth_names,
+        view_map=(offset, axes),
+        given=points,
+    )
+
+
+def principal_axes(X, count=VIEW_DIMENSIONS):
+    """The first ``count`` principal axes of centred ``X``, largest variance first, each
+    signed so that its largest entry is positive (deterministic, as scikit-learn's)."""
+    from scipy.linalg import eigh
+    from threadpoolctl import threadpool_limits
+
+    d = X.shape[1]
+    # Only the top eigenvectors of the d x d scatter: far quicker than a full SVD of X. On
+    # one BLAS thread, as MNIST's PCA: on a busy machine BLAS's threads wait on each other.
+    with threadpool_limits(limits=1, user_api="blas"):
+        _, vectors = eigh(X.T @ X, subset_by_index=[d - count, d - 1])
+    axes = vectors[:, ::-1].T
+    signs = np.sign(axes[np.arange(count), np.argmax(np.abs(axes), axis=1)])
+    return np.ascontiguousarray(axes * signs[:, None])

@@ -6,7 +6,7 @@ with the true classes and their names.
 
 import numpy as np
 
-from app.core.datasets.dataset import planar
+from app.core.datasets.dataset import planar, projected
 
 
 def make_blobs(n_samples, centers, cluster_std, random_state, scale_x, standardize):
@@ -179,8 +179,11 @@ def _shares(n_samples, weights):
 
 
 def make_custom(points, labels=None):
-    """Points given by the user: clicked into the plot or read from a CSV."""
+    """Points given by the user: clicked into the plot, read from a CSV or sent from a
+    notebook. Points of more than two coordinates are clustered as they are and drawn
+    in their first two principal components, as MNIST's raw pixels are."""
     names = None if labels is None else tuple(str(v) for v in sorted(set(labels)))
-    return planar("custom", {"n_points": len(points)}, points, labels, names)
+    build = planar if np.shape(points)[1] == 2 else projected
+    return build("custom", {"n_points": len(points)}, points, labels, names)
 
 

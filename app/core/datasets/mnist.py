@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.datasets.dataset import Dataset
+from app.core.datasets.dataset import VIEW_DIMENSIONS, Dataset
 
-VIEW_COMPONENTS = 2  # the plot shows the first two principal components
+VIEW_COMPONENTS = VIEW_DIMENSIONS  # the plot shows the first two principal components
 
 
 def make_mnist(pca_components, cache_dir):
