@@ -3,8 +3,10 @@
 A converged MNIST run at 1280 x 900 (docs/screenshot.png), a mouse run on a
 phone, 390 x 844 with touch (docs/screenshot-phone.png), the embed with the
 algorithm beside the plot, 820 x 500, an Update due (docs/screenshot-algorithm.png),
-and k-means++ picking its third centre on the blobs (docs/kmeanspp.png), from the
-app served on a free loopback port and Debian's Chromium."""
+k-means++ picking its third centre on the blobs (docs/kmeanspp.png), and a notebook's
+stretched blobs (X[:, 0] *= 100) shown by kmeans_stepper.show, run to convergence in
+its frame (docs/notebook.png), from the app served on a free loopback port and
+Debian's Chromium."""
 
 import sys
 import threading
@@ -52,6 +54,25 @@ def pick_two_centres(page):
     page.evaluate("() => new Promise((done) => setTimeout(done, 500))")
 
 
+def notebooks_stretched_blobs(browser, origin):
+    """The frame kmeans_stepper.show gives for the notebook's X[:, 0] *= 100, converged."""
+    from sklearn.datasets import make_blobs
+
+    import kmeans_stepper
+
+    X, y = make_blobs(n_samples=100, centers=4, cluster_std=0.5, random_state=0)  # the course's
+    X[:, 0] *= 100
+    frame = kmeans_stepper.show(X, y, k=4, seed=8, url=origin)
+    page = browser.new_page(viewport={"width": 720, "height": 520})
+    page.goto(frame.src + "&speed=12")
+    step = page.get_by_role("button", name="Step", exact=True)
+    expect(step).to_be_enabled(timeout=60_000)
+    page.locator("[data-action=run]").click()
+    expect(page.locator("#happened")).to_contain_text("Converged", timeout=120_000)
+    page.evaluate("() => new Promise((done) => setTimeout(done, 500))")
+    page.screenshot(path=ROOT / "docs" / "notebook.png")
+
+
 def main():
     server = make_server("127.0.0.1", 0, create_app({"RATE_LIMITS_ENABLED": False}), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -73,6 +94,7 @@ def main():
         algorithm_beside_the_plot(browser, origin)
         pick_two_centres(page)
         page.locator("#stage").screenshot(path=ROOT / "docs" / "kmeanspp.png")
+        notebooks_stretched_blobs(browser, origin)
         browser.close()
     server.shutdown()
 

@@ -7,6 +7,9 @@ import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+# The axe findings a page may not have.
+SERIOUS = ("serious", "critical")
+
 
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args):

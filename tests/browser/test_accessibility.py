@@ -2,7 +2,8 @@
 
 from axe_playwright_python.sync_playwright import Axe
 
-SERIOUS = ("serious", "critical")
+from sites import SERIOUS
+
 
 # Every control's name, role and whether its focus ring shows, in tab order.
 TAB_STOP = """() => {

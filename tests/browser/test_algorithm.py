@@ -11,7 +11,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-SERIOUS = ("serious", "critical")
+from sites import SERIOUS
+
 BLOBS = "?dataset=blobs&k=4&init=kmeans%2B%2B&seed=0"
 EMBED = "/embed?dataset=mouse&k=3&panel=algorithm&controls=init,assign,update,step,back,run"
 PHONE = {"width": 390, "height": 844}

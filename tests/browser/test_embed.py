@@ -16,14 +16,13 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from conftest import unpacked
-from sites import (FRAME_LAYOUT, POINTS_SPREAD, QuietHandler, other_site, outside_box,
-                   zoom_in)
+from sites import (FRAME_LAYOUT, POINTS_SPREAD, SERIOUS, QuietHandler, other_site,
+                   outside_box, zoom_in)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MOUSE = "/embed?dataset=mouse&random_state=0&k=3&init=random&seed=1"
 LOG = "#log code"
 LAPTOP = {"width": 1366, "height": 768}
-SERIOUS = ("serious", "critical")
 # The focused control's name, and whether its focus ring shows.
 TAB_STOP = """() => {
     const el = document.activeElement;

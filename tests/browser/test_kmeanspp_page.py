@@ -8,9 +8,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from conftest import distance
+from sites import SERIOUS
 
 RUN = "dataset=blobs&n_samples=60&centers=3&random_state=1&k=3&init=kmeans%2B%2B&seed=0"
-SERIOUS = ("serious", "critical")
 
 # The k-means++ layer as Plotly holds it (null while no centre is being picked).
 READ_LAYER = """() => {

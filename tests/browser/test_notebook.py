@@ -11,13 +11,14 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from nbclient import NotebookClient
 from playwright.sync_api import expect
 from sklearn.cluster import KMeans
 
 import kmeans_stepper
 from conftest import LAPTOP, SHOWS_LABELS
-from sites import other_site, serve_directory
+from sites import SERIOUS, other_site, serve_directory
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "examples" / "course.ipynb"
@@ -93,6 +94,11 @@ def test_each_cells_frame_steps_to_sklearns_labels_for_its_data(notebook, browse
             assert state["labels"] == reference.labels_.tolist()
             page.frames[1].wait_for_function(SHOWS_LABELS, arg=state["labels"])  # and drawn so
             expect(frame.locator("#happened")).to_contain_text("Converged")
+    # A session's frame, opened on its own, is clean under axe as every embed is.
+    page.goto(frames[-1][1])
+    expect(page.locator("#happened")).to_contain_text("Converged", timeout=60_000)
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in SERIOUS] == []
     context.close()
     assert errors == []
 

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from conftest import distinct, one_colour_each, unpacked
+from sites import SERIOUS
 
 LAPTOP = {"width": 1280, "height": 900}
 SCREENS = {
@@ -15,7 +16,6 @@ SCREENS = {
     "tablet": ({"width": 1024, "height": 768}, {"has_touch": True}),
     "phone": ({"width": 390, "height": 844}, {"has_touch": True, "is_mobile": True}),
 }
-SERIOUS = ("serious", "critical")
 BLOBS = "?dataset=blobs&n_samples=200&centers=3&cluster_std=0.6&random_state=0&k=3&init=kmeans%2B%2B&seed=0"
 POINT_COUNT = "document.getElementById('plot').data[0].x.length"
 

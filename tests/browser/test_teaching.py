@@ -16,8 +16,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from app import create_app
 from conftest import unpacked
+from sites import SERIOUS
 
-SERIOUS = ("serious", "critical")
 LAPTOP = {"width": 1366, "height": 768}
 
 
