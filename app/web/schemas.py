@@ -62,6 +62,9 @@ Flag = _declared(validation.flag, Literal["0", "1"])
 
 SessionId = _declared(validation.session_id, str)
 
+# A step's If-Match: the ETag of the version it is taken from ("7"), or * for any.
+IF_MATCH = r'\*|"(?P<version>[0-9]{1,18})"'
+
 
 def Parameter(spec):
     """A data set's parameter, as the catalog declares it."""

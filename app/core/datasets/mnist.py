@@ -64,6 +64,11 @@ def default_cache_dir():
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kmeans-stepper"
 
 
+# Named anew whenever what is kept changes: v2, the PCA on one BLAS thread (v1's, on
+# several, differs in the last bits, so two machines could disagree).
+CACHE_FILE = "mnist-5k-pca-v2.npz"
+
+
 def load_mnist_arrays(cache_dir, report=lambda stage, progress: None):
     """MNIST as compact arrays plus its PCA, read from the cache or prepared once.
 
@@ -72,7 +77,7 @@ def load_mnist_arrays(cache_dir, report=lambda stage, progress: None):
     an error, only slower the next time. ``report(stage, progress)`` hears how far
     the preparing has got (progress from 0 to 1).
     """
-    path = Path(cache_dir) / "mnist-5k-pca-v1.npz"
+    path = Path(cache_dir) / CACHE_FILE
     try:
         with np.load(path) as cached:
             return (cached["pixels"], cached["digits"], cached["pca_mean"],
