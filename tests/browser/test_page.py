@@ -268,3 +268,13 @@ def test_reset_on_the_full_page_forgets_the_zoom_and_shows_all_the_points(steppe
 
     page.wait_for_function(
         f"(() => {{ const s = ({POINTS_SPREAD})(); return s.inside && s.covers >= 0.5; }})()")
+
+
+def test_no_class_controls_show_before_a_class_is_taught_or_joined(stepper):
+    # live.css's display: flex once overrode the hidden attribute: every page showed
+    # "End the class" and "Try the next step yourself" with no class at all.
+    stepper.open(MOUSE)
+    page = stepper.page
+    expect(page.get_by_role("button", name="Teach this live")).to_be_visible()
+    expect(page.get_by_role("button", name="End the class")).to_be_hidden()
+    expect(page.get_by_role("button", name="Try the next step yourself")).to_be_hidden()
