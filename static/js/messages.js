@@ -9,10 +9,7 @@ export function nextStepText(page) {
   const custom = settings.dataset.name === 'custom';
   if (page.loading && page.preparing) return preparingText(page);
   if (page.loading) return `Loading ${titleOf(page)}… (the first time can take a few seconds)`;
-  if (page.problem) {
-    return custom && page.custom.points.length ? 'Change k, or add points, to start a run.'
-      : 'Change k to start a run.';
-  }
+  if (page.problem) return page.fault ? 'Change k to start a run.' : page.problem;
   if (!page.session && !custom) return 'The run could not start: the message below says why.';
   if (!page.session && page.custom.points.length === 0) {
     return 'Click in the plot to add points, or upload a CSV of x,y.';
@@ -36,16 +33,22 @@ function titleOf({ catalog, settings }) {
   return catalog.datasets?.find((entry) => entry.name === settings.dataset.name)?.title ?? settings.dataset.name;
 }
 
-/** Why these settings cannot make a run, in plain words, or '' when they can.
- * points: how many points the run would have, when the page knows it (your own). */
-export function settingsProblem({ k }, kMax, points = null) {
+/** What is wrong with these settings' k, in plain words, or '' when nothing is. */
+export function settingsProblem({ k }, kMax) {
   const most = Number.isFinite(kMax) ? kMax : null;
   if (!Number.isInteger(k) || k < 1 || (most !== null && k > most)) {
     return most === null ? 'k must be a whole number, 1 or more.'
       : `k must be a whole number from 1 to ${most}.`;
   }
-  if (points !== null && k > points) return tooFewPoints(k, points);
   return '';
+}
+
+/** Your own points, fewer than k: not a fault but a run still being made. What to do
+ * next, said where the next step is said (not as an error, which would push the plot
+ * down under a finger that is tapping points in). */
+export function morePointsText(k, points) { // short: two lines on a phone, as kept for it
+  const more = k - points;
+  return `Click to add ${more} more point${more === 1 ? '' : 's'}: k = ${k} needs one per cluster. Or lower k.`;
 }
 
 function tooFewPoints(k, points) {

@@ -19,7 +19,8 @@ export function createPage() {
     byTruth: false,
     loading: false, // a session is being made: the old one is gone, the new one not here yet
     preparing: null, // meanwhile, the server is preparing the data set: how far it has got
-    problem: '', // why the settings cannot make a run, in plain words, or ''
+    problem: '', // why the settings cannot make a run yet, in plain words, or ''
+    fault: false, // whether that is a fault (k out of range), not only too few points of your own
     highlight: null, // a cluster picked in the gallery
     error: '',
   };

@@ -13,7 +13,7 @@
 
 import { api, versionOf } from './api.js';
 import { placesCentroids } from './catalog.js';
-import { plainWords, settingsProblem } from './messages.js';
+import { morePointsText, plainWords, settingsProblem } from './messages.js';
 import { sameValues } from './packed.js';
 import {
   adoptSession, createPage, dropSession, keepSession, keptSession,
@@ -100,14 +100,17 @@ export class Stepper {
     this.onChange();
   }
 
-  // The settings cannot make a run (k out of range, more clusters than points): say why, send nothing.
+  // The settings cannot make a run: k out of range (a fault, said as an error), or
+  // fewer points of your own than k (said as what to do next). Nothing is sent.
   #blocked() {
     const { page } = this;
     const { settings, custom } = page;
-    const points = settings.dataset.name === 'custom' && custom.points.length ? custom.points.length : null;
-    page.problem = settingsProblem(settings, this.kMax(), points);
+    const points = settings.dataset.name === 'custom' ? custom.points.length : 0;
+    const fault = settingsProblem(settings, this.kMax());
+    page.fault = Boolean(fault);
+    page.problem = fault || (points && settings.k > points ? morePointsText(settings.k, points) : '');
     page.loading = false;
-    if (page.problem) page.error = page.problem;
+    if (fault) page.error = fault;
     return Boolean(page.problem);
   }
 

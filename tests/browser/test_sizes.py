@@ -29,6 +29,7 @@ DATA_AT = """([vx, vy]) => {
         span: [Math.abs(xaxis.range[1] - xaxis.range[0]), Math.abs(yaxis.range[1] - yaxis.range[0])],
     };
 }"""
+NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 LAST_POINT = """() => {
     const trace = document.getElementById('plot').data[0];
     return [trace.x[trace.x.length - 1], trace.y[trace.y.length - 1]];
@@ -103,8 +104,11 @@ def test_a_tap_adds_the_point_where_it_was_tapped(stepper_on, screen):
     viewport, options = SCREENS[screen]
     stepper = stepper_on(viewport, **options)
     page = stepper.page
-    page.goto("/?dataset=custom&k=2&init=kmeans%2B%2B&seed=0")
+    page.goto("/?dataset=custom&k=3&init=kmeans%2B%2B&seed=0")
     expect(page.locator("#next")).to_contain_text("Click in the plot")
+    plot_area = page.locator("#plot .nsewdrag")
+    plot_area.scroll_into_view_if_needed()
+    where = plot_area.bounding_box()
 
     for fx, fy in [(0.5, 0.5), (0.2, 0.25), (0.85, 0.7), (0.1, 0.9)]:
         expected = put_point(stepper, fx, fy, options.get("has_touch", False))
@@ -112,6 +116,10 @@ def test_a_tap_adds_the_point_where_it_was_tapped(stepper_on, screen):
         for axis in (0, 1):
             off = abs(added[axis] - expected["at"][axis]) / expected["span"][axis]
             assert off <= 0.02, f"tapped at {expected['at']}, added {added}"
+        # The plot stays under the finger: what a point says (fewer than k, say) does not push it.
+        page.evaluate(NEXT_FRAME)
+        assert plot_area.bounding_box()["y"] == pytest.approx(where["y"], abs=1)
+    expect(page.locator("#error")).to_be_empty()
     assert page.evaluate(OVERFLOWING) == []
 
 
