@@ -126,6 +126,10 @@ def _end(connection, code, token):
     return response.status, None
 
 
+class NeverJoined(Exception):
+    """Not every follower's stream opened within --max-seconds: no step is measured."""
+
+
 async def run_class(port, code, token, session_id, args):
     followers = [Follower() for _ in range(args.followers)]
     everyone = asyncio.Event()
@@ -148,7 +152,12 @@ async def run_class(port, code, token, session_id, args):
                 waiting = [f.status for f in followers if f.first_id is None and not f.error]
                 print(f"waiting on streams whose status is {waiting}; errors "
                       f"{[f.error for f in followers if f.error][:2]}", file=sys.stderr)
-                raise
+                never = NeverJoined(f"{count[0]} of {len(followers)} streams open after "
+                                    f"{args.max_seconds:.0f} s")
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise never from None
     print(f"all {len(followers)} streams open in {time.perf_counter() - joined_at:.1f} s",
           file=sys.stderr)
     sent, failures, start = [], [], threading.Event()
@@ -230,8 +239,14 @@ def main():
             assert status == 201, session
             status, opened = call(connection, "POST", "/api/classes", {"session": session["id"]})
             assert status == 201, opened
-            followers, sent, failures, pending = asyncio.run(
-                run_class(server.port, opened["code"], opened["token"], session["id"], args))
+            try:
+                followers, sent, failures, pending = asyncio.run(
+                    run_class(server.port, opened["code"], opened["token"], session["id"], args))
+            except NeverJoined as never:
+                print(f"followers {args.followers}, worker class {args.worker_class}, "
+                      f"{args.workers} workers x {args.threads} threads: the class never all "
+                      f"joined ({never}); no step measured")
+                sys.exit(1)
             ok = report(followers, sent, failures, pending, args)
     sys.exit(0 if ok else 1)
 
