@@ -77,9 +77,14 @@ def _session(points):
         config.update(MAX_POINTS=points, MAX_CONTENT_LENGTH=64 * 1024 * 1024)
         what = f"{points} custom 2-D points, k = {k}"
     client = create_app(config).test_client()
-    created = client.post("/api/sessions", json={"dataset": dataset, "k": k,
-                                                 "init": "kmeans++", "seed": 0}).get_json()
-    session_id = created["id"]
+    while True:  # MNIST is prepared at start-up, in the background: 503 until it is ready
+        answer = client.post("/api/sessions", json={"dataset": dataset, "k": k,
+                                                    "init": "kmeans++", "seed": 0})
+        if answer.status_code != 503:
+            break
+        time.sleep(1)
+    assert answer.status_code == 201, answer.get_json()
+    session_id = answer.get_json()["id"]
     client.post(f"/api/sessions/{session_id}/init")
     start = np.array(client.get(f"/api/sessions/{session_id}/centroids").get_json()["centroids"])
     data = _data(client, session_id)

@@ -5,6 +5,8 @@ The core's ``Session`` keeps the steps and their numbers; the sentences come fro
 the teaching file (``app/teaching.toml``), through ``catalog.teaching()``.
 """
 
+import weakref
+
 import numpy as np
 
 from app.core import metrics
@@ -69,7 +71,20 @@ def state(session, with_points=False, packed=False, with_labels=True):
 def _labels(labels, count, packed):
     if labels is None:
         return None
-    return pack_labels(labels, count) if packed else labels.tolist()
+    if not packed:
+        return labels.tolist()
+    # A step's labels go out in two answers (told ahead, then as the state); no step
+    # changes a labels array in place, so the same array packs to the same text.
+    global _last_packed
+    kept, kept_count, text = _last_packed
+    if kept() is not labels or kept_count != count:
+        text = pack_labels(labels, count)
+        _last_packed = (weakref.ref(labels), count, text)
+    return text
+
+
+# A weak reference to the labels last packed, their count of clusters, and their packing.
+_last_packed = (lambda: None, None, None)
 
 
 def _points(data, packed):
