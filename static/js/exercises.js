@@ -243,5 +243,5 @@ function showVersus(target, entry, { count: classes, noisy: noise }, k, generate
   line.append(side(`${made}: `, classes, ` ${noun}`), side('asked: k = ', k, ''));
   const aside = noise ? ' The noise is no cluster: each of its points joins the nearest centroid.' : '';
   target.replaceChildren(line, `${verdict}${aside} k-means always makes exactly k clusters, right or `
-    + 'wrong; the elbow (right) can hint.');
+    + 'wrong; the elbow (under Which k?) can hint.');
 }
