@@ -92,6 +92,9 @@ def test_the_main_path_on_every_screen(stepper_on, screen):
         by_cluster[state["labels"][i]].append(colour)
     assert distinct(one_colour_each(by_cluster).values())
     stepper.page.locator("#judge-section summary").scroll_into_view_if_needed()
+    # The keys are told where there are keys: not on a touch screen.
+    keys = expect(stepper.page.locator(".keys"))
+    keys.to_be_hidden() if touch else keys.to_be_visible()
 
     assert stepper.page.evaluate(OVERFLOWING) == []
     violations = Axe().run(stepper.page).response["violations"]
