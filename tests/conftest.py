@@ -3,6 +3,8 @@ import threading
 import pytest
 
 from app import create_app
+from app.core import datasets
+from app.core.datasets import mnist
 from docker_engine import Engine, readme_commands
 from services import RedisServer
 
@@ -121,3 +123,30 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def held_preparation(tmp_path, monkeypatch):
+    """An app preparing MNIST into an empty cache, held at 35 % until ``release`` is set
+    (then answered from the digits prepared for the other tests); the data sets'
+    settings put back after."""
+    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
+    release, held = threading.Event(), threading.Event()
+
+    def load(cache_dir, report=lambda stage, progress: None):
+        report("parsing", 0.35)
+        held.set()
+        assert release.wait(60)
+        return prepared
+
+    monkeypatch.setattr(mnist, "load_mnist_arrays", load)
+    # No data set kept built from earlier tests: as in a process just started.
+    monkeypatch.setattr(datasets._library, "cache", datasets.Cache(datasets.DEFAULT_CACHE_BYTES))
+    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
+                      "RATE_LIMITS_ENABLED": False})
+    assert held.wait(60)
+    yield app, release
+    release.set()
+    mnist.wait_prepared(tmp_path)
+    mnist._preparations.pop(str(tmp_path), None)
+    create_app({"TESTING": True})

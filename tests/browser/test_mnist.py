@@ -49,28 +49,10 @@ def test_picking_a_mean_highlights_its_cluster_in_the_plot(stepper):
 
 
 def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run_once_ready(
-        browser, serving, tmp_path, monkeypatch):
-    import threading
-
-    from app import create_app
-    from app.core import datasets
-    from app.core.datasets import mnist
-
+        browser, serving, held_preparation):
     from conftest import LAPTOP
 
-    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
-    release = threading.Event()
-
-    def held(cache_dir, report=lambda stage, progress: None):
-        report("parsing", 0.35)
-        assert release.wait(60)
-        return prepared
-
-    monkeypatch.setattr(mnist, "load_mnist_arrays", held)
-    # No data set kept built from earlier tests: as in a process just started.
-    monkeypatch.setattr(datasets._library, "cache", datasets.Cache(datasets.DEFAULT_CACHE_BYTES))
-    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
-                      "RATE_LIMITS_ENABLED": False})
+    app, release = held_preparation
     context = browser.new_context(viewport=LAPTOP)
     try:
         with serving(app) as origin:
@@ -88,7 +70,3 @@ def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run
             expect(line).not_to_contain_text("being prepared")
     finally:
         context.close()
-        release.set()
-        mnist.wait_prepared(tmp_path)
-        mnist._preparations.pop(str(tmp_path), None)
-        create_app({"TESTING": True})

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import distinct, one_colour_each, unpacked
+from conftest import PAINTED, distinct, one_colour_each, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1280, "height": 900}
@@ -29,7 +29,6 @@ DATA_AT = """([vx, vy]) => {
         span: [Math.abs(xaxis.range[1] - xaxis.range[0]), Math.abs(yaxis.range[1] - yaxis.range[0])],
     };
 }"""
-NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 LAST_POINT = """() => {
     const trace = document.getElementById('plot').data[0];
     return [trace.x[trace.x.length - 1], trace.y[trace.y.length - 1]];
@@ -120,7 +119,7 @@ def test_a_tap_adds_the_point_where_it_was_tapped(stepper_on, screen):
             off = abs(added[axis] - expected["at"][axis]) / expected["span"][axis]
             assert off <= 0.02, f"tapped at {expected['at']}, added {added}"
         # The plot stays under the finger: what a point says (fewer than k, say) does not push it.
-        page.evaluate(NEXT_FRAME)
+        page.evaluate(PAINTED)
         assert plot_area.bounding_box()["y"] == pytest.approx(where["y"], abs=1)
     expect(page.locator("#error")).to_be_empty()
     assert page.evaluate(OVERFLOWING) == []
