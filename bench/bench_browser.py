@@ -4,8 +4,11 @@ In headless Chromium against a live server: the median time from a click on
 Step (an Assign, so the labels change) to the plot showing the new labels, and,
 in the same page and interleaved with it, the median time of a plain
 ``Plotly.react`` that recolours the same 5,000 points in a plot of the same
-size with no server call. Both end at the first animation frame after Plotly
-has drawn. Prints both, their ratio (target: at most 1.5) and the size of a
+size with no server call, one WebGL trace per colour (the points regrouped by
+their new cluster), as the page draws a smaller data set; a large one (from
+RASTER_FROM points, static/js/raster.js) the page stamps into a canvas of its own. Both end at the
+first animation frame after the drawing. The same repaint as one trace with a
+colour per point is printed beside it. Prints both, their ratio (target: at most 1.5) and the size of a
 step's answer, which carries labels but never the points.
 
 The page asks every step with ``?ahead=1``: the answer before the click already
@@ -61,7 +64,7 @@ INSTRUMENT = """() => {
     const react = Plotly.react;
     Plotly.react = function (div, ...rest) {
         return react.call(this, div, ...rest).then((result) => {
-            if (div.id === 'plot') window.benchDrawn?.(div.data[0].marker.color);
+            if (div.id === 'plot') window.benchDrawn?.(div.data[0]);
             return result;
         });
     };
@@ -88,9 +91,9 @@ LONG_TASK = 200  # ms: the longest a task may take after the first draw
 # [click to new labels on screen, click to the answer in, the API call's own time]
 TIME_STEP = """async () => {
     const plot = document.getElementById('plot');
-    const before = plot.data[0].marker.color;
+    const before = plot.data[0];
     const drawn = new Promise((resolve) => {
-        window.benchDrawn = (colours) => { if (colours !== before) resolve(); };
+        window.benchDrawn = (points) => { if (points !== before) resolve(); };
     });
     window.benchAnswered = null;
     const start = performance.now();
@@ -107,18 +110,46 @@ TIME_STEP = """async () => {
 SHOWN = r"""(iteration) => new RegExp(`^(Iteration ${iteration}\\b|No step)`)
     .test(document.getElementById('summary').textContent)"""
 
-# The same 5,000 points, recoloured as if every point changed cluster: one trace, no server.
-TIME_REPAINT = """async (round) => {
+# The same points, recoloured as if every point changed cluster, with no server: what a
+# step needs at the least. Drawn as the page draws them, one trace per colour ("grouped":
+# the points regrouped by their new cluster), or as one trace with a colour per point
+# ("one trace", for comparison: Plotly parses every point's colour at every redraw).
+TIME_REPAINT = """async ([round, grouped]) => {
     const plot = document.getElementById('plot');
-    const points = plot.data[0];
+    const groups = plot.data.filter((t) => t.name === 'points');
     const palette = plot.data.find((t) => t.name === 'centroids').marker.color;
-    const shift = round % palette.length + 1;
-    const next = new Map(palette.map((c, j) => [c, palette[(j + shift) % palette.length]]));
-    const trace = { ...points, marker: { ...points.marker,
-        color: points.marker.color.map((c) => next.get(c) ?? c) } };
+    const n = groups.reduce((sum, t) => sum + t.x.length, 0);
+    const [xs, ys, labels] = [new Float64Array(n), new Float64Array(n), new Int32Array(n)];
+    for (const t of groups) {
+        const label = palette.indexOf(t.marker.color);
+        t.x.forEach((x, j) => {
+            const i = t.indices ? t.indices[j] : j;
+            [xs[i], ys[i], labels[i]] = [x, t.y[j], label];
+        });
+    }
+    const k = palette.length;
+    const shift = round % k + 1;
     const { xaxis, yaxis, margin } = plot.layout;
+    const marker = { size: groups[0].marker.size };
     const start = performance.now();
-    await Plotly.react('baseline', [trace], { xaxis, yaxis, margin, showlegend: false });
+    let traces;
+    if (grouped) {
+        const sizes = new Int32Array(k);
+        for (let i = 0; i < n; i += 1) sizes[(labels[i] + shift) % k] += 1;
+        const parts = Array.from(sizes, (size) => ({ x: new Float64Array(size), y: new Float64Array(size), at: 0 }));
+        for (let i = 0; i < n; i += 1) {
+            const part = parts[(labels[i] + shift) % k];
+            part.x[part.at] = xs[i];
+            part.y[part.at] = ys[i];
+            part.at += 1;
+        }
+        traces = parts.map(({ x, y }, j) => ({ type: 'scattergl', mode: 'markers', x, y,
+            marker: { ...marker, color: palette[j] } }));
+    } else {
+        traces = [{ type: 'scattergl', mode: 'markers', x: xs, y: ys,
+            marker: { ...marker, color: Array.from(labels, (label) => palette[(label + shift) % k]) } }];
+    }
+    await Plotly.react('baseline', traces, { xaxis, yaxis, margin, showlegend: false });
     await new Promise(requestAnimationFrame);
     return performance.now() - start;
 }"""
@@ -162,7 +193,7 @@ def measure(page, origin, points, samples):
     page.on("response", lambda r: is_step(r, "step") and answers.append(r))
     page.add_init_script(WATCH_LONG_TASKS)
     page.goto(f"{origin}/{query}")
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function("document.getElementById('plot').data?.some((t) => t.name === 'points' && t.x.length)")
     page.evaluate(INSTRUMENT)
     page.evaluate("() => { window.longTasks.length = 0; }")  # from the first draw on
     timed = {"ahead": Timings(), "waiting": Timings()}
@@ -181,7 +212,9 @@ def measure(page, origin, points, samples):
         settle(page)
         # The page's own tasks, through both steps: not the plain repaint's below.
         timed[way].long_tasks += page.evaluate("(n) => window.longTasks.slice(n)", tasks_before)
-        timed[way].repaints.append(page.evaluate(TIME_REPAINT, len(timed[way].repaints)))
+        timed[way].repaints.append(page.evaluate(TIME_REPAINT, [len(timed[way].repaints), True]))
+        timed[way].one_trace.append(page.evaluate(TIME_REPAINT, [len(timed[way].one_trace), False]))
+        settle(page)  # the repaints' own frames, before the next step's long tasks are counted
         way = next(ways)
         if answers[-1].json()["converged"]:
             take(page, "reset")
@@ -194,7 +227,8 @@ class Timings:
     answered: list = field(default_factory=list)  # click -> the step's answer in
     fetched: list = field(default_factory=list)  # the API call alone
     sizes: list = field(default_factory=list)  # bytes of the step's answer
-    repaints: list = field(default_factory=list)  # plain repaints, interleaved
+    repaints: list = field(default_factory=list)  # plain repaints as the page draws, interleaved
+    one_trace: list = field(default_factory=list)  # plain repaints as one trace, interleaved
     long_tasks: list = field(default_factory=list)  # ms, every task over 50 ms after the first draw
 
     def add(self, shown, answered, fetched, size):
@@ -226,13 +260,15 @@ def settle(page):
 def report(points, timed):
     median = statistics.median
     repaint = median(timed["ahead"].repaints + timed["waiting"].repaints)
+    one_trace = median(timed["ahead"].one_trace + timed["waiting"].one_trace)
     ahead, waiting = timed["ahead"], timed["waiting"]
     ratio = median(ahead.shown) / repaint
     verdict = "within" if ratio <= TARGET else "OVER"
     print(f"{len(ahead.shown) + len(waiting.shown)} steps on {points} points (k = 20), "
           "headless Chromium, the two ways interleaved:")
     print(f"  plain Plotly.react repaint            median {repaint:7.1f} ms"
-          f"  (min {min(ahead.repaints + waiting.repaints):.1f})")
+          f"  (min {min(ahead.repaints + waiting.repaints):.1f}; one WebGL trace per colour)")
+    print(f"    the same as one trace, a colour per point: median {one_trace:7.1f} ms")
     print("  as the page steps (the answer before the click said what the step does):")
     print(f"    click on Step -> new labels shown   median {median(ahead.shown):7.1f} ms"
           f"  (min {min(ahead.shown):.1f}, max {max(ahead.shown):.1f})")
@@ -253,7 +289,7 @@ def report(points, timed):
           f"{max(tasks, default=0)} ms; over {LONG_TASK} ms: {len(over)} "
           f"({'within' if not over else 'OVER'} the target of none)")
     print(json.dumps({
-        "points": points, "repaint_ms": round(repaint, 2),
+        "points": points, "repaint_ms": round(repaint, 2), "one_trace_repaint_ms": round(one_trace, 2),
         "step_ms": round(median(ahead.shown), 2), "ratio": round(ratio, 3),
         "answer_in_ms": round(median(ahead.answered), 2),
         "waiting_step_ms": round(median(waiting.shown), 2),

@@ -20,6 +20,7 @@ export function findStepperElements(root) {
     error: byId('error'),
     plot: byId('plot'),
     regions: byId('regions'),
+    raster: byId('raster'),
     summary: byId('summary'),
     picksLegend: byId('picks-legend'),
   };

@@ -10,6 +10,7 @@ import { fitToFrame } from './framefit.js';
 import { bindKeys } from './keyboard.js';
 import { drawPlot, keepFitted, onPlotClick, refit } from './plot.js';
 import { connectToHost } from './protocol.js';
+import { PointsRaster } from './raster.js';
 import { RegionsLayer } from './regions.js';
 import { Runner } from './runner.js';
 import { scene } from './scene.js';
@@ -30,6 +31,7 @@ async function main() {
   }
   const options = JSON.parse(root.dataset.options);
   const regions = new RegionsLayer(el.regions, el.plot);
+  const raster = new PointsRaster(el.raster, el.plot);
   const catalog = JSON.parse(root.dataset.catalog);
   const panel = root.querySelector('#algorithm');
   const algorithm = panel && new AlgorithmPanel(panel, catalog);
@@ -40,6 +42,7 @@ async function main() {
     const view = scene(page);
     drawPlot(el.plot, view);
     regions.show(view.regions);
+    raster.show(view);
     showStatus(el, page, runner.running);
     algorithm?.show(page);
     fit();

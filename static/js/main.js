@@ -14,6 +14,7 @@ import { Live } from './live.js';
 import { drawObjective } from './objective.js';
 import { palette } from './palette.js';
 import { drawPlot, keepFitted, onPlotClick, refit } from './plot.js';
+import { PointsRaster } from './raster.js';
 import { RegionsLayer } from './regions.js';
 import { Runner } from './runner.js';
 import { scene } from './scene.js';
@@ -27,6 +28,7 @@ const SETTINGS = ['dataset', 'k', 'start', 'seed'];
 async function main() {
   const el = findElements(document);
   const regions = new RegionsLayer(el.regions, el.plot);
+  const raster = new PointsRaster(el.raster, el.plot);
   const share = wireShare(document, () => stepper.page);
   let drawn = {};
   let teaching = null;
@@ -37,6 +39,7 @@ async function main() {
     const view = scene(page);
     drawPlot(el.plot, view);
     regions.show(view.regions);
+    raster.show(view);
     showStatus(el, page, runner.running);
     algorithm?.show(page);
     renderGallery();

@@ -1,11 +1,14 @@
 // The main figure: points, centroids, the trail of every centroid and where
 // each came from after an update (the regions are drawn under it, by
-// regions.js). Every trace is WebGL: the points need it, and WebGL traces are
-// drawn over SVG ones, so the centroids must be WebGL too to stay on top.
+// regions.js, and so are the points of a large data set, by raster.js). Every
+// trace is WebGL: the points need it, and WebGL traces are drawn over SVG ones,
+// so the centroids must be WebGL too to stay on top.
 // Plotly is loaded as a classic script before the modules, as window.Plotly.
 
 import { picksTraces } from './kmeanspp.js';
 import { OUTLINE } from './palette.js';
+import { RASTER_FROM } from './raster.js';
+import { pointGroupsOf, samePoints } from './scene.js';
 
 // Centroids are numbered 0 to k - 1, as scikit-learn's labels_.
 // Every step redraws the whole figure (Plotly does so whenever a trace's data
@@ -27,13 +30,14 @@ const CONFIG = {
 
 const drawnScenes = new WeakMap(); // div -> the scene it shows
 
-/** Draw the scene; the trace order is fixed so that tests and updates find each part.
+/** Draw the scene: the points (one trace per colour), then the trail, the previous
+ * centroids, the centroids and the k-means++ picks, each trace named for its part.
  * A scene the plot already shows is not drawn again (a step shown ahead, then confirmed). */
 export function drawPlot(div, scene) {
   if (sameScene(drawnScenes.get(div), scene)) return Promise.resolve();
   drawnScenes.set(div, scene);
   // The k-means++ layer only while centres are picked one at a time: the four first stay put.
-  const traces = [pointsTrace(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene),
+  const traces = [...pointsTraces(scene), trailTrace(scene), previousTrace(scene), centroidsTrace(scene),
     ...(scene.picks ? picksTraces(scene) : [])];
   // The config only the first time: given again, Plotly compares it deeply on every
   // step, and a changed one makes it build the figure anew (its WebGL context too),
@@ -48,13 +52,7 @@ export function drawPlot(div, scene) {
 }
 
 function sameScene(a, b) {
-  if (!a || a.xs !== b.xs || a.ys !== b.ys || a.ranges !== b.ranges || a.name !== b.name) return false;
-  const colours = [a.pointColours, b.pointColours];
-  if (Array.isArray(colours[0]) && Array.isArray(colours[1])) {
-    if (colours[0].length !== colours[1].length || colours[0].some((c, i) => c !== colours[1][i])) return false;
-  } else if (colours[0] !== colours[1]) {
-    return false;
-  }
+  if (!a || !samePoints(a, b) || a.ranges !== b.ranges || a.name !== b.name) return false;
   const rest = ({ centroids, centroidColours, previous, trail, titles, picks }) => JSON.stringify(
     [centroids, centroidColours, previous, trail, titles, picks],
   );
@@ -119,21 +117,42 @@ export function onPlotClick(div, handler) {
   });
 }
 
-function pointsTrace({ xs, ys, pointColours }) {
-  return {
+// The points, one trace per colour, each named 'points' and holding the indices of its
+// points in the data (`indices`, null for a trace of every point in order). Plotly parses
+// a colour given per point at every redraw: 100,000 colour strings took 200 ms of a
+// step's 280 ms redraw. A trace of one colour has one to parse. From RASTER_FROM
+// points on, raster.js draws them, and the traces stay in the figure, not drawn.
+function pointsTraces(scene) {
+  const { size, groups } = pointGroupsOf(scene);
+  const drawn = scene.xs.length < RASTER_FROM;
+  return [...groups.map(({ x, y, indices, colour }) => ({
     type: 'scattergl',
     name: 'points',
-    x: xs,
-    y: ys,
+    visible: drawn,
+    x,
+    y,
+    indices,
     mode: 'markers',
-    marker: { size: pointSize(xs.length), color: pointColours },
+    marker: { size, color: colour },
     hovertemplate: '(%{x:.3~g}, %{y:.3~g})<extra></extra>',
-  };
+  })), ...(drawn ? [] : [warmUpTrace(scene.ranges)])];
 }
 
-function pointSize(n) {
-  if (n <= 500) return 8;
-  return n <= 3000 ? 6 : 4;
+// With the points in the raster, nothing WebGL is drawn until the first centroids, at a
+// click: Plotly would build its WebGL programs then, 300 to 500 ms of that click in
+// software WebGL. One transparent point far off the axes has it build them with the
+// figure, while the data set opens.
+function warmUpTrace({ x, y }) {
+  const clear = 'rgba(0,0,0,0)';
+  return {
+    type: 'scattergl',
+    name: 'warm-up',
+    x: [x[0] - 10 * (x[1] - x[0])],
+    y: [y[0] - 10 * (y[1] - y[0])],
+    mode: 'markers',
+    marker: { size: 19, color: clear, line: { color: clear, width: 2.5 } },
+    hoverinfo: 'skip',
+  };
 }
 
 // One polyline per centroid, through every position it has had, split by nulls.

@@ -3,66 +3,21 @@
 // Plotly redraws every shape on every repaint (a third of a step's time),
 // although the regions change only when the centroids move.
 
+import { CanvasLayer } from './layer.js';
 import { voronoiCells } from './voronoi.js';
 
 const FILL_ALPHA = 0.16;
 const EDGE = 'rgba(40, 44, 52, 0.45)';
 
-export class RegionsLayer {
-  #drawn = '';
-
-  #following = false;
-
-  constructor(canvas, plot) {
-    this.canvas = canvas;
-    this.plot = plot;
-    this.regions = null;
+/** Shows {centroids, colours} (view coordinates), or nothing for null. */
+export class RegionsLayer extends CanvasLayer {
+  same(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
   }
 
-  /** Show {centroids, colours} (view coordinates), or nothing for null. */
-  show(regions) {
-    this.regions = regions;
-    this.#follow();
-    this.draw();
-  }
-
-  /** Redraw if the regions or the axes changed since the last time. */
-  draw() {
-    const figure = this.plot._fullLayout;
-    if (!figure?.xaxis) return;
-    // Sizes from Plotly, not from the DOM: reading the DOM here would force a layout mid-step.
-    const { xaxis, yaxis, width, height } = figure;
-    const frame = [xaxis.range, yaxis.range, xaxis._offset, yaxis._offset, width, height];
-    const key = JSON.stringify([this.regions, frame]);
-    if (key === this.#drawn) return;
-    this.#drawn = key;
-    const context = this.#cleared(width, height);
-    if (this.regions) paint(context, this.regions, xaxis, yaxis);
-  }
-
-  // Zooming, panning and resizing move the axes without a new figure.
-  #follow() {
-    if (this.#following || !this.plot.on) return;
-    this.#following = true;
-    const redraw = () => this.draw();
-    for (const event of ['plotly_afterplot', 'plotly_relayout', 'plotly_relayouting']) {
-      this.plot.on(event, redraw);
-    }
-  }
-
-  #cleared(width, height) {
-    const { canvas } = this;
-    const scale = window.devicePixelRatio || 1;
-    const [pixelsWide, pixelsHigh] = [Math.round(width * scale), Math.round(height * scale)];
-    // Setting a canvas's size reallocates it, even to the same size.
-    if (canvas.width !== pixelsWide || canvas.height !== pixelsHigh) {
-      canvas.width = pixelsWide;
-      canvas.height = pixelsHigh;
-    }
-    const context = canvas.getContext('2d');
+  paint(context, { xaxis, yaxis }, scale) {
     context.setTransform(scale, 0, 0, scale, 0, 0);
-    context.clearRect(0, 0, width, height);
-    return context;
+    paint(context, this.shown, xaxis, yaxis);
   }
 }
 

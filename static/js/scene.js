@@ -21,7 +21,7 @@ export function scene(page) {
   return {
     xs: data.xs,
     ys: data.ys,
-    pointColours: pointColours(page, data, colours),
+    points: pointGroups(page, data, colours),
     centroids,
     centroidColours: colours.slice(0, centroids.length),
     previous: state?.phase === 'updated' ? state.trail.at(-2) : null,
@@ -49,13 +49,67 @@ function customData({ points, labels }) {
   };
 }
 
-function pointColours(page, data, colours) {
+// Every point's colour, as groups of one colour each: ``colours``, the distinct colours
+// (FADED first, so that a highlighted cluster is drawn over the faded ones), and
+// ``groupOf``, each label's group; ``labels`` null when every point is UNASSIGNED.
+// ``size``: a marker's width in CSS pixels.
+function pointGroups(page, data, colours) {
+  const size = pointSize(data.xs.length);
   const labels = page.byTruth ? data.truth : page.state?.labels;
-  if (!labels) return UNASSIGNED;
+  if (!labels) return { labels: null, colours: [UNASSIGNED], groupOf: null, size };
   const scheme = page.byTruth ? truthColours(data.truthNames) : (label) => colours[label];
   const highlight = page.byTruth ? null : page.highlight;
-  // Array.from: the labels may be a typed array, which cannot hold colours.
-  return Array.from(labels, (label) => (highlight === null || label === highlight ? scheme(label) : FADED));
+  const count = page.byTruth ? data.truthNames.length : colours.length;
+  const colourOf = (label) => (highlight === null || label === highlight ? scheme(label) : FADED);
+  const distinct = [...new Set(Array.from({ length: count }, (_, label) => colourOf(label)))]
+    .sort((a, b) => (b === FADED) - (a === FADED));
+  const groupOf = Int32Array.from({ length: count }, (_, label) => distinct.indexOf(colourOf(label)));
+  return { labels, colours: distinct, groupOf, size };
+}
+
+function pointSize(n) {
+  if (n <= 500) return 8;
+  return n <= 3000 ? 6 : 4;
+}
+
+/** Whether two scenes show the same points in the same colours. */
+export function samePoints(a, b) {
+  const [p, q] = [a.points, b.points];
+  return a.xs === b.xs && a.ys === b.ys && p.labels === q.labels
+    && sameList(p.colours, q.colours) && sameList(p.groupOf, q.groupOf);
+}
+
+function sameList(a, b) {
+  return a === b || (a !== null && b !== null && a.length === b.length && a.every((v, i) => v === b[i]));
+}
+
+const split = new WeakMap(); // a scene's points -> their groups, worked out once for every layer
+
+/** The scene's points split by colour: ``{ size, groups }``, each group ``{ x, y, indices,
+ * colour }`` with the indices of its points in the data (null: every point, in order). */
+export function pointGroupsOf({ xs, ys, points }) {
+  if (!split.has(points)) split.set(points, { size: points.size, groups: splitByColour(xs, ys, points) });
+  return split.get(points);
+}
+
+function splitByColour(xs, ys, { labels, colours, groupOf }) {
+  if (!labels || colours.length === 1) return [{ x: xs, y: ys, indices: null, colour: colours[0] }];
+  const sizes = new Int32Array(colours.length);
+  for (let i = 0; i < labels.length; i += 1) sizes[groupOf[labels[i]]] += 1;
+  const groups = Array.from(sizes, (size, g) => ({
+    x: new Float64Array(size), y: new Float64Array(size), indices: new Int32Array(size), colour: colours[g],
+  }));
+  const filled = new Int32Array(colours.length);
+  for (let i = 0; i < labels.length; i += 1) {
+    const g = groupOf[labels[i]];
+    const group = groups[g];
+    const at = filled[g];
+    group.x[at] = xs[i];
+    group.y[at] = ys[i];
+    group.indices[at] = i;
+    filled[g] += 1;
+  }
+  return groups;
 }
 
 // The true classes come as indices into their names: one colour per class.

@@ -27,25 +27,49 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAPTOP = {"width": 1366, "height": 768}
 SESSION_IN_PATH = re.compile(r"/api/sessions/([^/?]+)")
 
+# Every point the plot shows, in the data's order, from the figure Plotly keeps on its
+# element. The plot draws the points one trace per colour, each named 'points' and
+# holding its points' indices in the data (null: every point, in order). A JS
+# expression, for the scripts below and the tests' own.
+SHOWN_POINTS = """((plot) => {
+    const groups = plot.data.filter((t) => t.name === 'points');
+    const count = groups.reduce((sum, t) => sum + t.x.length, 0);
+    const [x, y, colours] = [new Array(count), new Array(count), new Array(count)];
+    for (const t of groups) {
+        for (let j = 0; j < t.x.length; j += 1) {
+            const i = t.indices ? t.indices[j] : j;
+            [x[i], y[i], colours[i]] = [t.x[j], t.y[j], t.marker.color];
+        }
+    }
+    return { x, y, colours, traces: groups.length };
+})(document.getElementById('plot'))"""
+POINT_COUNT = f"{SHOWN_POINTS}.x.length"
+# The plot shows its data set's points: the session is there (while it loads, the plot
+# is drawn empty).
+DRAWN = "document.getElementById('plot')?.data?.some((t) => t.name === 'points' && t.x.length > 0)"
+CENTROIDS = "document.getElementById('plot').data.find((t) => t.name === 'centroids')"
+UNASSIGNED = "#BBBBBB"  # palette.js: the points' colour before they are assigned
+# True once the points show clusters or classes: not all one grey.
+COLOURED = f"""() => document.getElementById('plot').data
+    .some((t) => t.name === 'points' && t.marker.color !== '{UNASSIGNED}')"""
+
 # What the plot shows, read from the figure Plotly keeps on its element.
-READ_FIGURE = """() => {
+READ_FIGURE = f"""() => {{
     const traces = Object.fromEntries(document.getElementById('plot').data.map((t) => [t.name, t]));
-    return {
-        points: traces.points.marker.color,
+    return {{
+        points: {SHOWN_POINTS}.colours,
         centroidColours: traces.centroids.marker.color,
         centroids: traces.centroids.x.map((x, j) => [x, traces.centroids.y[j]]),
         previous: traces.previous.x.length,
-    };
-}"""
+    }};
+}}"""
 
 # True once every point's colour is the colour of its cluster's centroid.
-SHOWS_LABELS = """(labels) => {
-    const traces = Object.fromEntries(document.getElementById('plot').data.map((t) => [t.name, t]));
-    const colours = traces.points.marker.color;
-    const ofCluster = traces.centroids.marker.color;
-    return Array.isArray(colours) && colours.length === labels.length
-        && labels.every((label, i) => colours[i] === ofCluster[label]);
-}"""
+SHOWS_LABELS = f"""(labels) => {{
+    const colours = {SHOWN_POINTS}.colours;
+    const ofCluster = document.getElementById('plot').data.find((t) => t.name === 'centroids').marker.color;
+    return colours.length === labels.length && labels.every((label, i) => colours[i] === ofCluster[label]);
+}}"""
 
 SHOWS_CENTROIDS = """(centroids) => {
     const traces = Object.fromEntries(document.getElementById('plot').data.map((t) => [t.name, t]));
@@ -138,7 +162,7 @@ class StepperPage:
         with self.page.expect_response(_creates_session) as created:
             self.page.goto(f"/{query}")
         self.created = created.value.json()["id"]
-        self.page.wait_for_function("document.getElementById('plot').data?.length === 4")
+        self.page.wait_for_function(DRAWN)
 
     def click(self, name, endpoint=None):
         """Click a step button and answer the state the API sent back for it (``unpacked``)."""
@@ -235,19 +259,19 @@ def _answer_of(endpoint):
 
 # Where each point of a trace is drawn, in pixels of the plot's box, by Plotly's own
 # axis mapping (d2p) and the plot area's offset: what Plotly itself draws with.
-PLACES = """([name, every]) => {
+PLACES = f"""([name, every]) => {{
     const plot = document.getElementById('plot');
-    const { xaxis, yaxis } = plot._fullLayout;
-    const trace = plot.data.find((t) => t.name === name);
+    const {{ xaxis, yaxis }} = plot._fullLayout;
+    const trace = name === 'points' ? {SHOWN_POINTS} : plot.data.find((t) => t.name === name);
     const place = (x, y) => [xaxis._offset + xaxis.d2p(x), yaxis._offset + yaxis.d2p(y)];
     const centroids = plot.data.find((t) => t.name === 'centroids');
-    const sampled = Array.from({ length: Math.ceil(trace.x.length / every) }, (_, j) => j * every);
-    return {
+    const sampled = Array.from({{ length: Math.ceil(trace.x.length / every) }}, (_, j) => j * every);
+    return {{
         points: sampled.map((i) => place(trace.x[i], trace.y[i])),
         centroids: Array.from(centroids.x, (x, i) => place(x, centroids.y[i])),
         area: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length],
-    };
-}"""
+    }};
+}}"""
 # The figure fills the plot's box: no refit is pending.
 FITTED = """() => {
     const plot = document.getElementById('plot');

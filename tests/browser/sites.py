@@ -7,6 +7,8 @@ import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+from conftest import SHOWN_POINTS
+
 # The axe findings a page may not have.
 SERIOUS = ("serious", "critical")
 
@@ -58,21 +60,21 @@ FRAME_LAYOUT = """async () => {
 
 # Where the points are on screen, through Plotly's axes, once Plotly has drawn
 # the figure at the plot's size: all inside, and how much of the plot they span.
-POINTS_SPREAD = """() => {
+POINTS_SPREAD = f"""() => {{
     const plot = document.getElementById('plot');
     const figure = plot._fullLayout;
-    const { xaxis, yaxis } = figure;
-    const points = plot.data.find((trace) => trace.name === 'points');
+    const {{ xaxis, yaxis }} = figure;
+    const points = {SHOWN_POINTS};
     const xs = points.x.map((x) => xaxis.l2p(x));
     const ys = points.y.map((y) => yaxis.l2p(y));
     const within = (values, length) => values.every((v) => v >= -0.5 && v <= length + 0.5);
     const span = (values) => Math.max(...values) - Math.min(...values);
-    return {
+    return {{
         sized: Math.abs(figure.width - plot.clientWidth) < 1 && Math.abs(figure.height - plot.clientHeight) < 1,
         inside: within(xs, xaxis._length) && within(ys, yaxis._length),
         covers: Math.max(span(xs) / xaxis._length, span(ys) / yaxis._length),
-    };
-}"""
+    }};
+}}"""
 
 
 def zoom_in(page):

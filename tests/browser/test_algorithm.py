@@ -11,6 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from conftest import DRAWN
 from sites import SERIOUS
 
 BLOBS = "?dataset=blobs&k=4&init=kmeans%2B%2B&seed=0"
@@ -120,7 +121,7 @@ def test_the_embed_with_panel_algorithm_follows_its_buttons_and_fits_a_phone_and
     try:
         page = context.new_page()
         page.goto(EMBED)
-        page.wait_for_function("document.getElementById('plot').data?.length === 4")
+        page.wait_for_function(DRAWN)
         expect_lit(page, line["init"], 0)
         for name, lit, marked in (("Step", "assign", "init"), ("Assign", "update", "assign"),
                                   ("Back", "assign", "init")):

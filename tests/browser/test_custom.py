@@ -2,7 +2,8 @@
 
 from playwright.sync_api import expect
 
-POINT_COUNT = "document.getElementById('plot').data[0].x.length"
+from conftest import POINT_COUNT
+
 PLACED_COUNT = ("document.getElementById('manual-centroids').value"
                 ".split('\\n').filter((line) => line.trim()).length")
 

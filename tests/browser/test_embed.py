@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
-from conftest import unpacked
+from conftest import DRAWN, unpacked
 from sites import (FRAME_LAYOUT, POINTS_SPREAD, SERIOUS, QuietHandler, other_site,
                    outside_box, zoom_in)
 
@@ -348,7 +348,7 @@ def test_the_embed_fits_a_640_by_480_frame_and_a_phone_without_sideways_scrollin
     page = context.new_page()
     page.set_viewport_size({"width": 640, "height": 480})
     page.goto(live_server + MOUSE)
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function(DRAWN)
     size = "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     assert page.evaluate(size) == [640, 480]
     page.set_viewport_size({"width": 320, "height": 560})
@@ -401,7 +401,7 @@ def test_a_short_frame_folds_what_happened_behind_details_and_shows_it_over_the_
     page = context.new_page()
     page.set_viewport_size({"width": 320, "height": 240})
     page.goto(live_server + MOUSE)
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function(DRAWN)
     with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator("#happened")).to_contain_text("centroid")
@@ -429,7 +429,7 @@ def test_a_zoom_is_kept_through_steps_and_resizes_and_reset_shows_all_the_points
     page = context.new_page()
     page.set_viewport_size({"width": 720, "height": 520})
     page.goto(live_server + MOUSE)
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function(DRAWN)
     zoom_in(page)
     with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         page.get_by_role("button", name="Step", exact=True).click()
@@ -456,7 +456,7 @@ def test_axe_finds_nothing_serious_and_the_keyboard_reaches_every_control(contex
     page = context.new_page()
     page.set_viewport_size({"width": 720, "height": 520})
     page.goto(live_server + MOUSE + "&controls=init,assign,update,step,run,back,reset,speed")
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function(DRAWN)
     with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         page.keyboard.press("ArrowRight")
     with page.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
@@ -491,7 +491,7 @@ def test_no_answer_of_the_app_sets_a_cookie(context, host_port, app_site, live_s
     host.wait_for("step")
     full = context.new_page()
     full.goto(live_server + "/?dataset=mouse&k=3")
-    full.wait_for_function("document.getElementById('plot').data?.length === 4")
+    full.wait_for_function(DRAWN)
     with full.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
         full.get_by_role("button", name="Step", exact=True).click()
 

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
+from conftest import DRAWN
 from sites import FRAME_LAYOUT, POINTS_SPREAD, other_site, outside_box, serve_directory
 
 SOURCES = Path(__file__).resolve().parent / "embed_sites"
@@ -101,8 +102,7 @@ class CoursePage:
         expect(frames).to_have_count(1)
         frames.scroll_into_view_if_needed()  # the snippet's frame loads lazily
         self.frame = frames.element_handle().content_frame()
-        self.frame.wait_for_function("document.getElementById('plot')?.data?.length === 4",
-                                     timeout=120_000)
+        self.frame.wait_for_function(DRAWN, timeout=120_000)
 
     def set_column(self, width):
         """Lay the page out as a column `width` wide would, and wait for the frame to be that wide."""

@@ -7,7 +7,7 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import distance
+from conftest import DRAWN, distance
 from sites import SERIOUS
 
 RUN = "dataset=blobs&n_samples=60&centers=3&random_state=1&k=3&init=kmeans%2B%2B&seed=0"
@@ -97,7 +97,7 @@ def test_picking_centres_draws_each_chance_the_candidates_the_kept_one_and_says_
     assert final["phase"] == "initialized" and final["picks"]["next"] is None
     expect(page.locator("#happened")).to_contain_text("All 3 centres are picked")
     stepper.click("Assign")
-    page.wait_for_function("document.getElementById('plot').data.length === 4")
+    page.wait_for_function("!document.getElementById('plot').data.some((t) => t.name === 'kept')")
     expect(page.locator("#picks-legend")).to_be_hidden()
     assert stepper.errors == []
 
@@ -107,7 +107,7 @@ def test_the_embed_takes_picks_from_its_button_and_draws_them(browser, live_serv
     page = context.new_page()
     try:
         page.goto(f"/embed?{RUN}&controls=init,pick,step,back")
-        page.wait_for_function("document.getElementById('plot').data?.length === 4")
+        page.wait_for_function(DRAWN)
         with page.expect_response(lambda r: r.url.split("?")[0].endswith("/pick")) as answer:
             page.get_by_role("button", name="Pick next centre").click()
         picks = answer.value.json()["picks"]

@@ -8,25 +8,25 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import LAPTOP, StepperPage
+from conftest import DRAWN, LAPTOP, SHOWN_POINTS, StepperPage
 
 WAIT_MS = 60_000  # a loaded machine: conditions are waited for, never timed
 RUN = "?dataset=mouse&k=4&init=random&seed=3"  # 40 steps to convergence
 
 # What the page shows of a run: the plot's centroids and point colours, the
 # inertia chart's points and the sentence under the plot.
-SHOWN = """() => {
+SHOWN = f"""() => {{
     const plot = document.getElementById('plot');
     if (!plot?.data) return null; // not drawn yet
     const traces = Object.fromEntries(plot.data.map((t) => [t.name, t]));
     const chart = document.getElementById('objective').data ?? [];
-    return {
+    return {{
         centroids: traces.centroids.x.map((x, j) => [x, traces.centroids.y[j]]),
-        colours: traces.points.marker.color,
+        colours: {SHOWN_POINTS}.colours,
         chart: chart.map((trace) => [...(trace.y ?? [])]),
         happened: document.getElementById('happened').textContent,
-    };
-}"""
+    }};
+}}"""
 
 
 @pytest.fixture
@@ -57,8 +57,7 @@ def join(student, code):
     student.page.goto(f"/join/{code}")
     expect(student.page.locator("#follow-status")).to_contain_text(f"Following class {code}",
                                                                    timeout=WAIT_MS)
-    student.page.wait_for_function("document.getElementById('plot').data?.length === 4",
-                                   timeout=WAIT_MS)
+    student.page.wait_for_function(DRAWN, timeout=WAIT_MS)
 
 
 def shows_as_teacher(student, teacher):

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from conftest import DRAWN, LAPTOP
+
 K = 10
 FADED = "#E6E6E6"
 
@@ -42,7 +44,7 @@ def test_picking_a_mean_highlights_its_cluster_in_the_plot(stepper):
 
     expect(tile).to_have_attribute("aria-pressed", "true")
     stepper.page.wait_for_function(
-        "(faded) => document.getElementById('plot').data[0].marker.color.includes(faded)", arg=FADED)
+        "(faded) => document.getElementById('plot').data.some((t) => t.marker.color === faded)", arg=FADED)
     figure = stepper.figure()
     own = figure["centroidColours"][2]
     assert figure["points"] == [own if label == 2 else FADED for label in assigned["labels"]]
@@ -50,7 +52,6 @@ def test_picking_a_mean_highlights_its_cluster_in_the_plot(stepper):
 
 def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run_once_ready(
         browser, serving, held_preparation):
-    from conftest import LAPTOP
 
     app, release = held_preparation
     context = browser.new_context(viewport=LAPTOP)
@@ -65,8 +66,7 @@ def test_while_the_server_prepares_mnist_the_page_says_how_far_and_opens_the_run
 
             release.set()
 
-            page.wait_for_function("document.getElementById('plot').data?.length === 4",
-                                   timeout=60000)
+            page.wait_for_function(DRAWN, timeout=60000)
             expect(line).not_to_contain_text("being prepared")
     finally:
         context.close()

@@ -4,16 +4,12 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from app.web.schemas import unpack
-from conftest import distinct, one_colour_each
+from conftest import COLOURED, POINT_COUNT, distinct, one_colour_each
 
 N = 100_000
 HUNDRED_THOUSAND = (f"?dataset=blobs&n_samples={N}&centers=4&cluster_std=0.6&random_state=0"
                     "&k=4&init=kmeans%2B%2B&seed=0")
 EVERY = 50  # points read on screen: one in so many
-COLOURED = f"""() => {{
-    const colours = document.getElementById('plot').data[0].marker.color;
-    return Array.isArray(colours) && colours.length === {N};
-}}"""
 
 
 def test_a_100000_point_session_steps_and_the_screen_shows_the_new_labels(stepper):
@@ -23,6 +19,7 @@ def test_a_100000_point_session_steps_and_the_screen_shows_the_new_labels(steppe
     labels = np.asarray(state["labels"])
     assert labels.shape == (N,)
     stepper.page.wait_for_function(COLOURED)
+    assert stepper.page.evaluate(POINT_COUNT) == N
     # Every request for a state asked for it packed: the points came once, as bytes.
     asked = [url for url in stepper.requests if "/api/sessions" in url]
     assert asked and all("packed=1" in url for url in asked)

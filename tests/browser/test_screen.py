@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import distinct, one_colour_each
+from conftest import CENTROIDS, COLOURED, POINT_COUNT, distinct, one_colour_each
 
 BLOBS = "?dataset=blobs&n_samples=300&centers=4&cluster_std=0.6&random_state=0&k=4&init=kmeans%2B%2B&seed=0"
 MOUSE = "?dataset=mouse&random_state=0&k=3&init=kmeans%2B%2B&seed=0"
@@ -48,7 +48,7 @@ def test_true_labels_colour_each_class_alike_and_the_classes_apart(stepper, quer
     truth = stepper.api(f"/sessions/{stepper.session_id()}")["truth"]
 
     stepper.page.get_by_label("Colour by the true labels").check()
-    stepper.page.wait_for_function("Array.isArray(document.getElementById('plot').data[0].marker.color)")
+    stepper.page.wait_for_function(COLOURED)
     screen = stepper.screen()
 
     by_class = {}
@@ -83,7 +83,7 @@ def test_no_regions_once_mnist_clusters_in_more_components_than_the_plot_shows(s
     page.get_by_label("PCA components").fill("10")
     page.get_by_label("PCA components").blur()  # a number field says it changed when left
 
-    page.wait_for_function("document.getElementById('plot').data[0].x.length === 0")
+    page.wait_for_function(f"{POINT_COUNT} === 0")
     assert stepper.screen().tinted_share() == 0
     with page.expect_response(creates_session):
         for route in held:
@@ -114,7 +114,7 @@ def test_a_new_data_set_clears_the_old_plot_while_it_loads(stepper):
 
     page.get_by_label("Data set").select_option("mnist")
 
-    page.wait_for_function("document.getElementById('plot').data[0].x.length === 0")
+    page.wait_for_function(f"{POINT_COUNT} === 0")
     expect(page.locator("#next")).to_contain_text("Loading")
     assert stepper.screen().tinted_share() == 0
     for name in ["Init", "Assign", "Update", "Step", "Run"]:
@@ -132,7 +132,7 @@ def custom_run_with_regions(stepper):
     page.goto(f"/{CUSTOM}")
     page.locator("#custom-points").fill(TWO_GROUPS)
     page.locator("#custom-points").dispatch_event("change")
-    page.wait_for_function("document.getElementById('plot').data[0].x.length === 8")
+    page.wait_for_function(f"{POINT_COUNT} === 8")
     stepper.click("Init")
     stepper.wait_for_labels(stepper.click("Assign")["labels"])
     assert stepper.screen().tinted_share() > PRESENT
@@ -145,7 +145,7 @@ def test_an_uploaded_csv_clears_the_regions_of_the_points_before(stepper):
     page.set_input_files("#csv", files=[{"name": "p.csv", "mimeType": "text/csv",
                                          "buffer": b"x,y\n2,2\n3,3\n7,7\n8,8\n"}])
 
-    page.wait_for_function("document.getElementById('plot').data[0].x.length === 4")
+    page.wait_for_function(f"{POINT_COUNT} === 4")
     assert stepper.screen().tinted_share() == 0
 
 
@@ -157,7 +157,7 @@ def test_switching_to_placed_centroids_clears_the_regions(stepper):
 
     page.get_by_label("Start with").select_option("manual")
 
-    page.wait_for_function("document.getElementById('plot').data[3].x.length === 0")
+    page.wait_for_function(f"{CENTROIDS}.x.length === 0")
     assert stepper.screen().tinted_share() == 0
     with page.expect_response(creates_session):
         for route in held:

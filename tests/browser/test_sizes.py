@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import PAINTED, distinct, one_colour_each, unpacked
+from conftest import CENTROIDS, PAINTED, POINT_COUNT, SHOWN_POINTS, distinct, one_colour_each, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1280, "height": 900}
@@ -17,7 +17,6 @@ SCREENS = {
     "phone": ({"width": 390, "height": 844}, {"has_touch": True, "is_mobile": True}),
 }
 BLOBS = "?dataset=blobs&n_samples=200&centers=3&cluster_std=0.6&random_state=0&k=3&init=kmeans%2B%2B&seed=0"
-POINT_COUNT = "document.getElementById('plot').data[0].x.length"
 
 # Where a place on screen is in the plot's data, by Plotly's own axes.
 DATA_AT = """([vx, vy]) => {
@@ -29,10 +28,10 @@ DATA_AT = """([vx, vy]) => {
         span: [Math.abs(xaxis.range[1] - xaxis.range[0]), Math.abs(yaxis.range[1] - yaxis.range[0])],
     };
 }"""
-LAST_POINT = """() => {
-    const trace = document.getElementById('plot').data[0];
-    return [trace.x[trace.x.length - 1], trace.y[trace.y.length - 1]];
-}"""
+LAST_POINT = f"""() => {{
+    const shown = {SHOWN_POINTS};
+    return [shown.x.at(-1), shown.y.at(-1)];
+}}"""
 
 # Every visible element that reaches past the left or right edge of its panel.
 OVERFLOWING = """() => {
@@ -130,7 +129,7 @@ def test_placed_centroids_land_where_tapped_on_a_phone(stepper_on):
     stepper = stepper_on(viewport, **options)
     stepper.open("?dataset=blobs&k=2&init=manual&seed=0")
     page = stepper.page
-    placed = "document.getElementById('plot').data[3].x.length"
+    placed = f"{CENTROIDS}.x.length"
     for n, (fx, fy) in enumerate([(0.3, 0.4), (0.7, 0.6)], start=1):
         drag = page.locator("#plot .nsewdrag")
         drag.scroll_into_view_if_needed()
@@ -139,8 +138,7 @@ def test_placed_centroids_land_where_tapped_on_a_phone(stepper_on):
         expected = page.evaluate(DATA_AT, [x, y])
         page.touchscreen.tap(x, y)
         page.wait_for_function(f"{placed} === {n}")
-        shown = page.evaluate(f"(() => {{ const t = document.getElementById('plot').data[3];"
-                              f" return [t.x[{n - 1}], t.y[{n - 1}]]; }})()")
+        shown = page.evaluate(f"(() => {{ const t = {CENTROIDS}; return [t.x[{n - 1}], t.y[{n - 1}]]; }})()")
         for axis in (0, 1):
             assert abs(shown[axis] - expected["at"][axis]) / expected["span"][axis] <= 0.02
 

@@ -6,14 +6,13 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import unpacked
+from conftest import COLOURED, SHOWN_POINTS, UNASSIGNED, unpacked
 
 RUNS = {
     "blobs": "?dataset=blobs&n_samples=300&centers=4&cluster_std=1&random_state=0"
              "&k=4&init=random&seed=1",
     "mouse": "?dataset=mouse&random_state=0&k=3&init=random&seed=2",
 }
-UNASSIGNED = "#BBBBBB"
 MAX_ITERATIONS = 100
 
 
@@ -21,7 +20,7 @@ MAX_ITERATIONS = 100
 def test_init_assign_update_until_converged_colours_points_by_the_api_labels(
         stepper, artifacts, dataset):
     stepper.open(RUNS[dataset])
-    assert stepper.figure()["points"] == UNASSIGNED
+    assert set(stepper.figure()["points"]) == {UNASSIGNED}
     assert not stepper.regions_painted()
 
     state = stepper.click("Init")
@@ -118,7 +117,7 @@ def test_a_step_is_drawn_before_its_answer_comes_and_the_answer_is_what_was_draw
 
     stepper.button("Assign").click()
 
-    page.wait_for_function("Array.isArray(document.getElementById('plot').data[0].marker.color)")
+    page.wait_for_function(COLOURED)
     drawn = stepper.shown_labels()
     expect(page.locator("#happened")).to_contain_text("Every point joined its nearest centroid")
     assert len(held) == 1, "the request is held: the server has not answered"
@@ -172,11 +171,11 @@ def test_a_session_stepped_elsewhere_shows_the_servers_answer_not_the_one_foreto
     expect(stepper.page.locator("#summary")).not_to_contain_text("Iteration 1")
 
 
-SHOWS_OTHER_LABELS = """(labels) => {
-    const colours = document.getElementById('plot').data[0].marker.color;
+SHOWS_OTHER_LABELS = f"""(labels) => {{
+    const colours = {SHOWN_POINTS}.colours;
     const ofCluster = document.getElementById('plot').data.find((t) => t.name === 'centroids').marker.color;
-    return Array.isArray(colours) && labels.some((label, i) => colours[i] !== ofCluster[label]);
-}"""
+    return colours[0] !== '{UNASSIGNED}' && labels.some((label, i) => colours[i] !== ofCluster[label]);
+}}"""
 
 
 def _is_step(endpoint):

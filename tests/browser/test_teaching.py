@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sklearn.metrics import adjusted_rand_score
 
 from app import create_app
-from conftest import unpacked
+from conftest import DRAWN, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -247,7 +247,7 @@ def test_an_elbow_answered_in_pieces_is_asked_again_until_complete(browser, cut_
     answers = []
     page.on("response", lambda r: "/elbow" in r.url and answers.append(r.json()["complete"]))
     page.goto("/?dataset=packed_circles&random_state=3&k=7")
-    page.wait_for_function("document.getElementById('plot').data?.length === 4")
+    page.wait_for_function(DRAWN)
 
     page.get_by_text("Which k? The elbow and the silhouette").click()
 
