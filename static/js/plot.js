@@ -9,6 +9,7 @@ import { picksTraces } from './kmeanspp.js';
 import { OUTLINE } from './palette.js';
 import { RASTER_FROM } from './raster.js';
 import { pointGroupsOf, samePoints } from './scene.js';
+import { SNAPSHOT_BUTTON } from './snapshot.js';
 
 // Centroids are numbered 0 to k - 1, as scikit-learn's labels_.
 // Every step redraws the whole figure (Plotly does so whenever a trace's data
@@ -25,7 +26,9 @@ const CONFIG = {
   // modebar's Reset axes button still resets a zoom.
   doubleClick: false,
   // Sharing uploads the chart to Plotly's cloud: nothing may leave the classroom's server.
-  modeBarButtonsToRemove: ['sendChartToCloud', 'select2d', 'lasso2d', 'autoScale2d'],
+  // Plotly's own camera button would leave out what is drawn under the figure.
+  modeBarButtonsToRemove: ['sendChartToCloud', 'select2d', 'lasso2d', 'autoScale2d', 'toImage'],
+  modeBarButtonsToAdd: [SNAPSHOT_BUTTON],
 };
 
 const drawnScenes = new WeakMap(); // div -> the scene it shows
@@ -41,8 +44,8 @@ export function drawPlot(div, scene) {
     ...(scene.picks ? picksTraces(scene) : [])];
   // The config only the first time: given again, Plotly compares it deeply on every
   // step, and a changed one makes it build the figure anew (its WebGL context too),
-  // which takes seconds on a slow laptop. Plotly's own camera button saves the figure
-  // as a PNG named after the data set; the name is read when the button is pressed.
+  // which takes seconds on a slow laptop. The camera button (snapshot.js) saves the
+  // plot as a PNG named after the data set; the name is read when it is pressed.
   const filename = `kmeans-${scene.name}`;
   let config;
   if (!div._context) config = { ...CONFIG, toImageButtonOptions: { filename, scale: 2 } };

@@ -10,12 +10,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+from PIL import Image
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sklearn.metrics import adjusted_rand_score
 
 from app import create_app
-from conftest import DRAWN, unpacked
+from conftest import DRAWN, Screen, distance, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -312,17 +313,35 @@ def test_export_links_download_every_step_and_every_point(stepper):
     assert [int(row["truth"]) for row in rows] == document["truth"]
 
 
-def test_plotlys_own_button_saves_the_plot_as_a_png_named_after_the_data_set(stepper):
-    stepper.open("?dataset=mouse&k=3")
+def test_the_camera_button_saves_the_plot_as_the_student_sees_it(stepper):
+    # Enough points for the page to draw them itself, under the figure (raster.js), over
+    # the regions: both canvases must be in the picture as well as Plotly's figure.
+    stepper.page.goto("/")
+    many = stepper.page.evaluate("import('/static/js/raster.js').then((module) => module.RASTER_FROM)")
+    stepper.open(f"?dataset=blobs&n_samples={many}&centers=3&cluster_std=1&random_state=0"
+                 "&k=3&init=kmeans%2B%2B&seed=0")
     page = stepper.page
-    page.locator("#plot").hover()
+    stepper.click("Init")
+    stepper.wait_for_labels(stepper.click("Assign")["labels"])
+    screen = stepper.screen(every=97)
+    assert stepper.regions_painted() and screen.tinted_share() > 0.3
 
+    page.locator("#plot").hover()
     with page.expect_download() as download:
         page.locator("#plot .modebar-btn[data-title='Download plot as a PNG']").click()
 
-    assert download.value.suggested_filename == "kmeans-mouse.png"
-    with open(download.value.path(), "rb") as image:
-        assert image.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename == "kmeans-blobs.png"
+    picture = Image.open(download.value.path()).convert("RGB")
+    # Twice the plot's size (its figure's, to the pixel: the screenshot rounds it).
+    assert picture.size == pytest.approx((2 * screen.image.width, 2 * screen.image.height), abs=2)
+    # The picture where the screen shows each sampled point's centre, and a region's tint.
+    seen = Screen(picture.resize(screen.image.size, Image.Resampling.BOX), screen.points,
+                  screen.centroids, screen.area)
+    places = [place for place in screen.points if screen.inside(*place)]
+    alike = [distance(screen.pixel(*place), seen.pixel(*place)) <= 40 for place in places]
+    assert len(places) > 100 and sum(alike) >= 0.9 * len(places)
+    assert seen.tinted_share() == pytest.approx(screen.tinted_share(), abs=0.1)
+    assert all(distance(a, b) <= 40 for a, b in zip(seen.centroid_colours(), screen.centroid_colours()))
 
 
 # --- Reachable and readable --------------------------------------------------------------
