@@ -143,16 +143,18 @@ function pointsTraces(scene) {
 
 // With the points in the raster, nothing WebGL is drawn until the first centroids, at a
 // click: Plotly would build its WebGL programs then, 300 to 500 ms of that click in
-// software WebGL. One transparent point far off the axes has it build them with the
-// figure, while the data set opens.
+// software WebGL (and those of the trail's lines at the first Update). A transparent
+// line far off the axes has it build them with the figure, while the data set opens.
 function warmUpTrace({ x, y }) {
   const clear = 'rgba(0,0,0,0)';
+  const far = ([low, high], by) => low - by * (high - low);
   return {
     type: 'scattergl',
     name: 'warm-up',
-    x: [x[0] - 10 * (x[1] - x[0])],
-    y: [y[0] - 10 * (y[1] - y[0])],
-    mode: 'markers',
+    x: [far(x, 10), far(x, 11)],
+    y: [far(y, 10), far(y, 11)],
+    mode: 'lines+markers',
+    line: { color: clear, width: 1.5 },
     marker: { size: 19, color: clear, line: { color: clear, width: 2.5 } },
     hoverinfo: 'skip',
   };
