@@ -9,7 +9,7 @@ import { picksTraces } from './kmeanspp.js';
 import { OUTLINE } from './palette.js';
 import { RASTER_FROM } from './raster.js';
 import { pointGroupsOf, samePoints } from './scene.js';
-import { SNAPSHOT_BUTTON } from './snapshot.js';
+import { snapshotButton } from './snapshot.js';
 
 // Centroids are numbered 0 to k - 1, as scikit-learn's labels_.
 // Every step redraws the whole figure (Plotly does so whenever a trace's data
@@ -28,7 +28,6 @@ const CONFIG = {
   // Sharing uploads the chart to Plotly's cloud: nothing may leave the classroom's server.
   // Plotly's own camera button would leave out what is drawn under the figure.
   modeBarButtonsToRemove: ['sendChartToCloud', 'select2d', 'lasso2d', 'autoScale2d', 'toImage'],
-  modeBarButtonsToAdd: [SNAPSHOT_BUTTON],
 };
 
 const drawnScenes = new WeakMap(); // div -> the scene it shows
@@ -48,7 +47,9 @@ export function drawPlot(div, scene) {
   // plot as a PNG named after the data set; the name is read when it is pressed.
   const filename = `kmeans-${scene.name}`;
   let config;
-  if (!div._context) config = { ...CONFIG, toImageButtonOptions: { filename, scale: 2 } };
+  if (!div._context) {
+    config = { ...CONFIG, modeBarButtonsToAdd: [snapshotButton()], toImageButtonOptions: { filename, scale: 2 } };
+  }
   else div._context.toImageButtonOptions.filename = filename;
   return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config)
     .then(() => followZoom(div));

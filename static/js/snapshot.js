@@ -4,13 +4,16 @@
 // the picture is put together here, a white ground, those canvases, then the figure.
 
 /** The button, for Plotly's `modeBarButtonsToAdd`; the file's name and scale are read
- * from the figure's `toImageButtonOptions` when it is pressed. */
-export const SNAPSHOT_BUTTON = {
-  name: 'snapshot',
-  title: 'Download plot as a PNG',
-  icon: Plotly.Icons.camera,
-  click: (div) => save(div),
-};
+ * from the figure's `toImageButtonOptions` when it is pressed. Made when a figure is
+ * (a page that never draws one, such as a bad link's, may not load Plotly at all). */
+export function snapshotButton() {
+  return {
+    name: 'snapshot',
+    title: 'Download plot as a PNG',
+    icon: Plotly.Icons.camera,
+    click: (div) => save(div),
+  };
+}
 
 async function save(div) {
   const { filename, scale } = div._context.toImageButtonOptions;
