@@ -6,10 +6,11 @@ in the same page and interleaved with it, the median time of a plain
 ``Plotly.react`` that recolours the same 5,000 points in a plot of the same
 size with no server call, one WebGL trace per colour (the points regrouped by
 their new cluster), as the page draws a smaller data set; a large one (from
-RASTER_FROM points, static/js/raster.js) the page stamps into a canvas of its own. Both end at the
-first animation frame after the drawing. The same repaint as one trace with a
-colour per point is printed beside it. Prints both, their ratio (target: at most 1.5) and the size of a
-step's answer, which carries labels but never the points.
+RASTER_FROM points, static/js/raster.js) the page stamps into a canvas of its
+own. Both end at the first animation frame after the drawing. The same repaint
+as one trace with a colour per point is printed beside it. Prints both, their
+ratio (target: at most 1.5) and the size of a step's answer, which carries
+labels but never the points.
 
 The page asks every step with ``?ahead=1``: the answer before the click already
 says what the step will change, so the click is drawn at once while the server

@@ -49,8 +49,9 @@ export function drawPlot(div, scene) {
   let config;
   if (!div._context) {
     config = { ...CONFIG, modeBarButtonsToAdd: [snapshotButton()], toImageButtonOptions: { filename, scale: 2 } };
+  } else {
+    div._context.toImageButtonOptions.filename = filename;
   }
-  else div._context.toImageButtonOptions.filename = filename;
   return Plotly.react(div, traces, layout(scene, shownRanges(div, scene.ranges)), config)
     .then(() => followZoom(div));
 }
