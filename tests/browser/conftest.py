@@ -21,8 +21,11 @@ from app import create_app
 from app.web.schemas import unpack
 
 CHROMIUM = "/usr/bin/chromium"
+# --process-per-site: the pages of one context that show one site share a renderer (see
+# SharedContexts).
 CHROMIUM_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--process-per-site"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAPTOP = {"width": 1366, "height": 768}
 SESSION_IN_PATH = re.compile(r"/api/sessions/([^/?]+)")
@@ -114,27 +117,81 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def stepper(browser, live_server):
-    context = browser.new_context(viewport=LAPTOP, base_url=live_server)
-    page = context.new_page()
-    driver = StepperPage(page, live_server)
-    yield driver
-    context.close()
+class SharedContexts:
+    """Browser contexts that tests take in turn, one for each set of options.
+
+    A new context starts a new renderer, which compiles Plotly's 3.5 MB again
+    (1.2-2.2 s, most of a short test's time). Tests that ask for the same options
+    share a context instead, each on pages of its own (a tab each, so a
+    sessionStorage each: the page keeps nothing else), and ``tidy`` closes those
+    pages after the test. A page of each site left open (``keep``) keeps that
+    site's renderer, and the code compiled in it, alive: with --process-per-site
+    the next test's pages join it; with every page of a site closed, it ends."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.opened = {}  # options -> (context, the pages kept open)
+        self.used = set()
+
+    def get(self, keep=(), **options):
+        """A context made with ``options``, a page open at each URL of ``keep``."""
+        key = json.dumps([list(keep), options], sort_keys=True)
+        if key not in self.opened:
+            context = self.browser.new_context(**options)
+            kept = []
+            for url in keep:
+                kept.append(context.new_page())
+                kept[-1].goto(url)
+            self.opened[key] = (context, kept)
+        self.used.add(key)
+        return self.opened[key][0]
+
+    def tidy(self):
+        """Close every page the last test opened and take back what it granted."""
+        for key in self.used:
+            context, kept = self.opened[key]
+            for page in context.pages:
+                if page not in kept:
+                    page.close()
+            context.clear_permissions()
+        self.used.clear()
+
+    def close(self):
+        for context, _ in self.opened.values():
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def shared_contexts(browser):
+    contexts = SharedContexts(browser)
+    yield contexts
+    contexts.close()
 
 
 @pytest.fixture
-def stepper_on(browser, live_server):
+def contexts(shared_contexts):
+    """``contexts.get(keep, **options)``: a shared context, tidied after the test."""
+    yield shared_contexts
+    shared_contexts.tidy()
+
+
+def on_screen(contexts, origin, viewport, **options):
+    """The stepper's context at ``origin`` on a screen (a viewport, touch, a phone)."""
+    return contexts.get([f"{origin}/healthz"], viewport=viewport, base_url=origin, **options)
+
+
+@pytest.fixture
+def stepper(contexts, live_server):
+    return StepperPage(on_screen(contexts, live_server, LAPTOP).new_page(), live_server)
+
+
+@pytest.fixture
+def stepper_on(contexts, live_server):
     """``stepper_on(viewport, **context options)``: the stepper on another screen (touch, a phone)."""
-    contexts = []
-
     def open_on(viewport, **options):
-        context = browser.new_context(viewport=viewport, base_url=live_server, **options)
-        contexts.append(context)
-        return StepperPage(context.new_page(), live_server)
-    yield open_on
-    for context in contexts:
-        context.close()
+        return StepperPage(on_screen(contexts, live_server, viewport, **options).new_page(),
+                           live_server)
+    return open_on
 
 
 @pytest.fixture(scope="session")

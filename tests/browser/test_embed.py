@@ -69,7 +69,15 @@ def listing_app(host_port):
 
 
 @pytest.fixture
-def context(browser):
+def context(contexts, app_site, live_server):
+    """A laptop's browser, shared with the other tests here (``SharedContexts``): its
+    pages on the app's two sites kept open between them."""
+    return contexts.get([f"{app_site}/healthz", f"{live_server}/healthz"], viewport=LAPTOP)
+
+
+@pytest.fixture
+def own_context(browser):
+    """A context of the test's own, for a test that listens to all of it."""
     context = browser.new_context(viewport=LAPTOP)
     yield context
     context.close()
@@ -482,14 +490,14 @@ def test_axe_finds_nothing_serious_and_the_keyboard_reaches_every_control(contex
 
 # --- No cookie, anywhere ------------------------------------------------------------
 
-def test_no_answer_of_the_app_sets_a_cookie(context, host_port, app_site, live_server):
+def test_no_answer_of_the_app_sets_a_cookie(own_context, host_port, app_site, live_server):
     answers = []
-    context.on("response", lambda response: answers.append(response))
-    host = HostPage(context, host_url(host_port), app_site + MOUSE)
+    own_context.on("response", lambda response: answers.append(response))
+    host = HostPage(own_context, host_url(host_port), app_site + MOUSE)
     host.wait_for("ready")
     host.command("Step")
     host.wait_for("step")
-    full = context.new_page()
+    full = own_context.new_page()
     full.goto(live_server + "/?dataset=mouse&k=3")
     full.wait_for_function(DRAWN)
     with full.expect_response(lambda r: urlparse(r.url).path.endswith("/step")):
@@ -502,7 +510,7 @@ def test_no_answer_of_the_app_sets_a_cookie(context, host_port, app_site, live_s
             "/static/css/embed.css", "/vendor/plotly.min.js", "/vendor/plotly.css"} <= paths
     assert any(path.endswith("/step") for path in paths)
     assert [a.url for a in from_app if "set-cookie" in a.all_headers()] == []
-    assert context.cookies() == []
+    assert own_context.cookies() == []
     embed = next(a for a in from_app if urlparse(a.url).path == "/embed")
     assert embed.all_headers()["content-security-policy"].endswith("frame-ancestors *")
     assert "x-frame-options" not in embed.all_headers()

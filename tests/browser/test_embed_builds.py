@@ -76,14 +76,9 @@ def course_site(tmp_path_factory, app_site):
 
 
 @pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport=LAPTOP)
-    # Only loopback: a theme's page must not reach for a CDN during a test.
-    context.route("**/*", lambda route: route.continue_()
-                  if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost")
-                  else route.abort())
-    yield context
-    context.close()
+def context(contexts, app_site):
+    """A laptop's browser, shared with the other tests here (``SharedContexts``)."""
+    return contexts.get([f"{app_site}/healthz"], viewport=LAPTOP)
 
 
 class CoursePage:
@@ -92,6 +87,10 @@ class CoursePage:
     def __init__(self, context, course_site, app_site, name):
         self.mystmd = name == "mystmd"
         self.page = context.new_page()
+        # Only loopback: a theme's page must not reach for a CDN during a test.
+        self.page.route("**/*", lambda route: route.continue_()
+                        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost")
+                        else route.abort())
         # The stepper's own errors: Jupyter Book's theme raises one of its own (sphinx-thebe).
         self.errors = []
         self.page.on("pageerror", lambda error: app_site in (error.stack or "")
