@@ -239,3 +239,25 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
     assert kmeans.lloyd_iter_chunked_dense is engine.lloyd_iter_chunked_dense
     assert kmeans._inertia_dense is engine._inertia_dense
     assert kmeans._euclidean_distances is engine._euclidean_distances  # k-means++'s
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3, 4])
+def test_the_inertia_of_a_small_data_set_summed_in_one_thread_is_the_threads_sum_to_the_bit(
+        n_threads):
+    # On few points the engine sums each OpenMP thread's share itself, in one thread,
+    # and adds the shares in the threads' order (no thread to wake): the same sum as
+    # _inertia_dense with n_threads threads. Past three threads OpenMP adds the shares
+    # in the order the threads finish, so there the engine's is one of its sums.
+    rng = np.random.default_rng(n_threads)
+    for n, d in [(1, 2), (2, 2), (3, 1), (7, 5), (100, 2), (257, 3), (999, 7), (4001, 2),
+                 (300, 64)]:
+        X = rng.normal(size=(n, d)) * 10.0 ** rng.integers(-3, 6) + rng.uniform(-1e4, 1e4)
+        centroids = X[rng.integers(0, n, 4)] + rng.normal(size=(4, d))
+        labels = rng.integers(0, 4, n).astype(np.int32)
+        kernel = engine._Kernel(X, np.ones(n), n_threads)
+        assert n * d <= engine.ONE_THREAD_UP_TO
+        summed = engine._inertia_dense(X, np.ones(n), centroids, labels, n_threads)
+        if n_threads <= 2:
+            assert kernel.inertia(centroids, labels) == summed
+        else:
+            assert kernel.inertia(centroids, labels) == pytest.approx(summed, rel=1e-14)

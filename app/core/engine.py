@@ -249,6 +249,12 @@ def _relocations(X, centroids, labels, sizes):
 
 # --- The kernel ---------------------------------------------------------------
 
+# Up to this many values (points times features) the inertia is summed in one thread
+# (``_Kernel.inertia``): below it, waking OpenMP's threads cost more than they saved
+# (measured: 60,000 two-dimensional points 0.20 ms in one thread against 0.25 ms in two).
+ONE_THREAD_UP_TO = 100_000
+
+
 @contextmanager
 def _kernel(X):
     """scikit-learn's Lloyd kernel and inertia for ``X``, called as
@@ -285,6 +291,25 @@ class _Kernel:
         return labels, means, sizes
 
     def inertia(self, centroids, labels):
-        """``_inertia_dense``."""
-        return float(_inertia_dense(self.X, self.sample_weight, centroids, labels,
-                                    self.n_threads))
+        """``_inertia_dense`` with the threads KMeans.fit gives it.
+
+        On few values the threads cost more than the sum: waking a sleeping OpenMP
+        thread took 80 µs where the 100 points of ``blobs`` take 2 µs. There each
+        thread's share is summed in this thread (the static schedule's blocks: the
+        first ``n % n_threads`` threads take one point more) and the shares added in
+        the threads' order. With two threads that is the very sum, to the bit; with
+        more, OpenMP adds the shares in the order the threads finish, so scikit-learn's
+        own is one of several, and this is one of them."""
+        n = self.X.shape[0]
+        if self.n_threads == 1 or n * self.X.shape[1] > ONE_THREAD_UP_TO:
+            return float(_inertia_dense(self.X, self.sample_weight, centroids, labels,
+                                        self.n_threads))
+        share, extra = divmod(n, self.n_threads)
+        total, start = 0.0, 0
+        for thread in range(self.n_threads):
+            stop = start + share + (thread < extra)
+            if stop > start:
+                total += _inertia_dense(self.X[start:stop], self.sample_weight[start:stop],
+                                        centroids, labels[start:stop], 1)
+            start = stop
+        return float(total)
