@@ -387,3 +387,36 @@ def test_a_notebooks_wide_data_in_redis_are_shown_and_stepped_by_another_server(
     np.testing.assert_array_equal(labels, reference.labels_)
     kept = client.hget(f"kmeans:session:{made['id']}", "r")
     assert len(kept) < rows.size * 8  # the points kept as bytes: as float64 alone they would not fit
+
+
+def test_a_step_asks_redis_once_and_reads_there_whether_a_class_follows_it(redis_server, client):
+    app = create_app({"TESTING": True, "REDIS_URL": redis_server.url})
+    api = app.test_client()
+    taught, alone = (api.post("/api/sessions", json={"dataset": "mouse", "k": 3}).get_json()["id"]
+                     for _ in range(2))
+    opened = api.post("/api/classes", json={"session": taught})
+    assert opened.status_code == 201
+    code = opened.get_json()["code"]
+    for session_id in (taught, alone):
+        assert api.post(f"/api/sessions/{session_id}/init").status_code == 200
+    sessions = app.extensions["session_store"].client
+    asked = []
+    execute = sessions.execute_command
+    sessions.execute_command = lambda *args, **options: (asked.append(args[0]),
+                                                         execute(*args, **options))[1]
+
+    def steps_announced():  # the class's backlog: "id kind data" each
+        return [event.split(b" ", 2)[1] for event in
+                client.lrange(f"kmeans:class-events:{code}", 0, -1)].count(b"step")
+
+    announced = steps_announced()
+    try:
+        assert api.post(f"/api/sessions/{alone}/assign").status_code == 200
+        assert asked == ["EVALSHA"]  # the step saved, and no class found, in one round trip
+        assert steps_announced() == announced
+        asked.clear()
+        assert api.post(f"/api/sessions/{taught}/assign").status_code == 200
+    finally:
+        sessions.execute_command = execute
+    assert asked[0] == "EVALSHA"
+    assert steps_announced() == announced + 1

@@ -24,6 +24,8 @@ turns them into statuses (``app.web.errors``).
 
 from dataclasses import dataclass
 
+UNREAD = object()  # ``Versioned.linked`` when no linked key was read with the step
+
 
 @dataclass(frozen=True)
 class StepLimit:
@@ -35,11 +37,16 @@ class StepLimit:
 
 @dataclass(frozen=True)
 class Versioned:
-    """A session as stored: its version, and the mark of the step that made it."""
+    """A session as stored: its version, and the mark of the step that made it.
+
+    ``linked``: after a step saved in Redis, the value of the key the store was
+    told to read with it (``RedisStore.linked_key``: the class that follows the
+    session, if any), read in the same round trip; ``UNREAD`` otherwise."""
 
     version: int
     session: object
     mark: str = None
+    linked: object = UNREAD
 
 
 @dataclass(frozen=True)

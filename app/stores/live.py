@@ -5,7 +5,7 @@ worker and server of a class, ``redis_live.RedisClassrooms``):
 
 - ``open(classroom)`` keeps a new class; ``get(code)`` gives it back, ended
   ones too for a while (so a late student is told it ended), or None;
-  ``of_session(id)`` the live class taught from a session, or None;
+  ``of_session(id, linked)`` the live class taught from a session, or None;
   ``change(code, **fields)``, ``touch(code)`` (the teacher is still there),
   ``end(code)``.
 - ``publish(code, kind, data)`` numbers an event, keeps it in the class's
@@ -190,7 +190,9 @@ class MemoryClassrooms:
             kept = self._classes.get(code)
             return None if kept is None else kept.classroom
 
-    def of_session(self, session_id):
+    def of_session(self, session_id, linked=None):
+        """The open class following the session, or None (``linked``: for the
+        interface's sake; in memory the answer is at hand)."""
         with self._guard:
             self._expire()
             return self._of_session(session_id)

@@ -20,7 +20,7 @@ import time
 import redis
 
 from app.core.classroom import Classroom, Event
-from app.stores.base import StoreUnavailable
+from app.stores.base import UNREAD, StoreUnavailable
 from app.stores.live import (Broker, ClassEnded, CodeTaken, SessionTaught, TooManyClasses,
                              TooManyFollowers, UnknownClass)
 from app.stores.redis_store import _unreachable_as_unavailable
@@ -166,12 +166,20 @@ class RedisClassrooms:
         return Classroom(code=code, session_id=session.decode(), digest=digest.decode(),
                          hold=hold == b"1", ended=ended == b"1")
 
+    def session_key(self, session_id):
+        """The key that links a session to the class following it (its code)."""
+        return f"{self.prefix}class-session:{session_id}"
+
     @_unreachable_as_unavailable
-    def of_session(self, session_id):
-        code = self.client.get(f"{self.prefix}class-session:{session_id}")
-        if code is None:
+    def of_session(self, session_id, linked=UNREAD):
+        """The open class following the session, or None. ``linked``: the value of
+        ``session_key`` if it was read already (with the step, by the session store)."""
+        if linked is UNREAD:
+            linked = self.client.get(self.session_key(session_id))
+            linked = linked and linked.decode()
+        if linked is None:
             return None
-        classroom = self.get(code.decode())
+        classroom = self.get(linked)
         if classroom is None or classroom.ended or classroom.session_id != session_id:
             return None
         return classroom

@@ -27,6 +27,7 @@ Every call waits at most ``timeout`` seconds for Redis: a Redis that hangs
 gives a 503 at once rather than a class of frozen pages.
 """
 
+import dataclasses
 import functools
 import secrets
 import threading
@@ -57,15 +58,19 @@ if found[1] then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return found
 """
 SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
-# KEYS: session, step count. ARGV: the version the step was taken from, the new
-# record, idle ms, steps allowed in the window (0: count nothing), window ms, a
-# token of this save, the step's mark. Answers {SAVED}; {RACED, version, record, mark}
-# when another step
-# was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no
-# session. A save sent again because its reply was lost finds its token: saved.
+# KEYS: session, step count, and a linked key to read (optional). ARGV: the version
+# the step was taken from, the new record, idle ms, steps allowed in the window (0:
+# count nothing), window ms, a token of this save, the step's mark. Answers {SAVED,
+# the linked key's value}; {RACED, version, record, mark} when another step was saved
+# first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no session. A
+# save sent again because its reply was lost finds its token: saved.
 SAVE_OVER = """
+local function saved()
+    if KEYS[3] then return {1, redis.call('GET', KEYS[3])} end
+    return {1}
+end
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {3} end
-if redis.call('HGET', KEYS[1], 't') == ARGV[6] then return {1} end
+if redis.call('HGET', KEYS[1], 't') == ARGV[6] then return saved() end
 local allowed = tonumber(ARGV[4])
 if allowed > 0 then
     local steps = redis.call('INCR', KEYS[2])
@@ -76,7 +81,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local version = redis.call('HGET', KEYS[1], 'v')
 if version ~= ARGV[1] then return {0, version, unpack(redis.call('HMGET', KEYS[1], 'r', 'm'))} end
 redis.call('HSET', KEYS[1], 'v', version + 1, 'r', ARGV[2], 't', ARGV[6], 'm', ARGV[7])
-return {1}
+return saved()
 """
 
 
@@ -105,6 +110,9 @@ class RedisStore:
         self._load = client.register_script(LOAD)
         self._save_over = client.register_script(SAVE_OVER)
         self._kept = _Recent(kept)  # id -> Versioned, saved or read here last
+        # A session id's key of another store, read with each step in the same round
+        # trip (``Versioned.linked``): the live classes' link from a session to its class.
+        self.linked_key = None
         self._refused = _Recent(kept)  # id -> when its step window ends, once past its limit
 
     @classmethod
@@ -180,13 +188,18 @@ class RedisStore:
                 current = stored
                 continue
             mark = seen.mark if seen is not None else ""
+            keys = [self._key(session_id), self._steps_key(session_id)]
+            if self.linked_key is not None:
+                keys.append(self.linked_key(session_id))
             answer = self._save_over(
-                keys=[self._key(session_id), self._steps_key(session_id)],
-                args=[current.version, to_record(changed), self.idle_ms, allowed, window_ms,
-                      token, mark])
+                keys=keys, args=[current.version, to_record(changed), self.idle_ms, allowed,
+                                 window_ms, token, mark])
             if answer[0] == SAVED:
                 saved = Versioned(current.version + 1, changed, mark or None)
-                self._kept.set(session_id, saved)
+                self._kept.set(session_id, saved)  # kept without its linked value: it ages
+                if self.linked_key is not None:
+                    linked = answer[1] if len(answer) > 1 else None
+                    saved = dataclasses.replace(saved, linked=linked and linked.decode())
                 return saved
             if answer[0] == PAST_LIMIT:
                 self._refused.set(session_id, time.monotonic() + answer[1] / 1000)

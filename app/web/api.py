@@ -181,7 +181,7 @@ def _apply(session_id, action):
                            found.session, asked_for)}) from None
     state = presentation.state(found.session, packed=asked_for.packed)
     for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
-        announce(found.session, state)
+        announce(found, state)
     response = jsonify(_with_ahead(state, found.session, asked_for))
     response.set_etag(str(found.version))
     return response

@@ -49,7 +49,9 @@ def init_app(app):
     if config["REDIS_URL"]:
         from app.stores.redis_live import RedisClassrooms
 
-        store = RedisClassrooms(app.extensions["session_store"].client, **sizes)
+        sessions = app.extensions["session_store"]
+        store = RedisClassrooms(sessions.client, **sizes)
+        sessions.linked_key = store.session_key  # a step reads its class in its round trip
     else:
         from app.stores.live import MemoryClassrooms
 
@@ -192,12 +194,13 @@ def stream_events(code):
     return response
 
 
-def announce_step(session, state):
-    """After a step on ``session`` (``state``, its answer): if a class follows the run,
-    every follower gets the step. A step is never undone by a class's trouble."""
+def announce_step(found, state):
+    """After a step (``found``: the session as stored, ``state``: the step's answer):
+    if a class follows the run, every follower gets the step. A step is never undone
+    by a class's trouble."""
     store = get_classes()
     try:
-        classroom = store.of_session(session.id)
+        classroom = store.of_session(found.session.id, found.linked)
         if classroom is not None:
             store.publish(classroom.code, "step", _encode({"state": _followed(state)}))
     except StoreError as error:
