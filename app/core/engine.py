@@ -301,7 +301,7 @@ class _Kernel:
         more, OpenMP adds the shares in the order the threads finish, so scikit-learn's
         own is one of several, and this is one of them."""
         n = self.X.shape[0]
-        if self.n_threads == 1 or n * self.X.shape[1] > ONE_THREAD_UP_TO:
+        if n * self.X.shape[1] > ONE_THREAD_UP_TO:
             return float(_inertia_dense(self.X, self.sample_weight, centroids, labels,
                                         self.n_threads))
         share, extra = divmod(n, self.n_threads)

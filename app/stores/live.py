@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import replace
 
 from app.core.classroom import Event
-from app.stores.base import StoreError
+from app.stores.base import UNREAD, StoreError
 
 
 class UnknownClass(StoreError):
@@ -190,7 +190,7 @@ class MemoryClassrooms:
             kept = self._classes.get(code)
             return None if kept is None else kept.classroom
 
-    def of_session(self, session_id, linked=None):
+    def of_session(self, session_id, linked=UNREAD):
         """The open class following the session, or None (``linked``: for the
         interface's sake; in memory the answer is at hand)."""
         with self._guard:

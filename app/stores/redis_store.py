@@ -197,9 +197,8 @@ class RedisStore:
             if answer[0] == SAVED:
                 saved = Versioned(current.version + 1, changed, mark or None)
                 self._kept.set(session_id, saved)  # kept without its linked value: it ages
-                if self.linked_key is not None:
-                    linked = answer[1] if len(answer) > 1 else None
-                    saved = dataclasses.replace(saved, linked=linked and linked.decode())
+                if self.linked_key is not None:  # answered as {SAVED, value or nil}
+                    saved = dataclasses.replace(saved, linked=answer[1] and answer[1].decode())
                 return saved
             if answer[0] == PAST_LIMIT:
                 self._refused.set(session_id, time.monotonic() + answer[1] / 1000)
