@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KMEANS_CACHE_DIR=/var/cache/kmeans-stepper \
+    NUMBA_CACHE_DIR=/var/cache/kmeans-stepper/numba \
     PORT=8000
 
 WORKDIR /app
@@ -16,7 +17,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 # MNIST parsed and its PCA computed now, and the built-in data sets' elbows, so that
-# the first student does not wait.
+# the first student does not wait; the step's compiled inertia (app/core/sums.py) too,
+# kept where the app's user may write, as numba asks of a cache it reads.
 # Before static/ and templates/: changing the page does not redo this layer.
 COPY app/ app/
 RUN flask --app app prepare
@@ -27,7 +29,8 @@ COPY gunicorn.conf.py .
 
 # A numeric user, so that platforms can see it is not root without reading /etc/passwd.
 RUN groupadd --system --gid 10001 kmeans \
-    && useradd --system --uid 10001 --gid kmeans --no-create-home --shell /usr/sbin/nologin kmeans
+    && useradd --system --uid 10001 --gid kmeans --no-create-home --shell /usr/sbin/nologin kmeans \
+    && chown -R 10001:10001 "$NUMBA_CACHE_DIR"
 USER 10001:10001
 
 EXPOSE 8000

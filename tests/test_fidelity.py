@@ -18,7 +18,7 @@ import sklearn
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from app.core import datasets, engine
+from app.core import datasets, engine, sums
 from app.core.session import Session
 from app.web import presentation
 
@@ -242,22 +242,51 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 3, 4])
-def test_the_inertia_of_a_small_data_set_summed_in_one_thread_is_the_threads_sum_to_the_bit(
-        n_threads):
-    # On few points the engine sums each OpenMP thread's share itself, in one thread,
-    # and adds the shares in the threads' order (no thread to wake): the same sum as
-    # _inertia_dense with n_threads threads. Past three threads OpenMP adds the shares
-    # in the order the threads finish, so there the engine's is one of its sums.
+def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(n_threads):
+    # Up to FUSED_UP_TO values the engine sums each OpenMP thread's block itself
+    # (app.core.sums), both inertias of a step in one pass, in this thread, and adds the
+    # blocks in the threads' order: the same sums as _inertia_dense with n_threads
+    # threads, to the bit. Past two threads OpenMP adds the blocks in the order the
+    # threads finish, so there the engine's is one of its sums. Every remainder of the
+    # features by four (scikit-learn's unrolling), far from the origin and near it.
     rng = np.random.default_rng(n_threads)
     for n, d in [(1, 2), (2, 2), (3, 1), (7, 5), (100, 2), (257, 3), (999, 7), (4001, 2),
-                 (300, 64)]:
+                 (300, 64), (50, 783), (20, 784), (2000, 13), (60000, 2), (25000, 40)]:
         X = rng.normal(size=(n, d)) * 10.0 ** rng.integers(-3, 6) + rng.uniform(-1e4, 1e4)
+        X.setflags(write=False)  # as a data set's points are
         centroids = X[rng.integers(0, n, 4)] + rng.normal(size=(4, d))
+        moved = centroids + rng.normal(size=(4, d)) * 0.1
         labels = rng.integers(0, 4, n).astype(np.int32)
+        other_labels = np.where(rng.random(n) < 0.1, rng.integers(0, 4, n), labels).astype(np.int32)
         kernel = engine._Kernel(X, np.ones(n), n_threads)
-        assert n * d <= engine.ONE_THREAD_UP_TO
-        summed = engine._inertia_dense(X, np.ones(n), centroids, labels, n_threads)
+        assert n * d <= engine.FUSED_UP_TO
+        summed = [engine._inertia_dense(X, np.ones(n), c, l, n_threads)
+                  for c, l in [(centroids, labels), (moved, other_labels)]]
+        both = kernel.inertias(centroids, labels, moved, other_labels)
+        one = kernel.inertia(centroids, labels)
         if n_threads <= 2:
-            assert kernel.inertia(centroids, labels) == summed
+            assert both == tuple(summed) and one == summed[0], (n, d)
         else:
-            assert kernel.inertia(centroids, labels) == pytest.approx(summed, rel=1e-14)
+            assert both == pytest.approx(summed, rel=1e-14) and one == pytest.approx(summed[0], rel=1e-14)
+
+
+def test_the_inertias_loop_compiles_where_numba_has_no_cache_it_may_write(monkeypatch):
+    # numba refuses cache=True when no cache directory can be written (an install
+    # directory read-only to the app's user, no home): the loop is compiled in the
+    # process then, not left uncompiled nor stopping the app's start.
+    asked, njit = [], sums.numba.njit
+
+    def without_a_writable_cache(*args, **options):
+        asked.append(options.get("cache", False))
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'block_sum': no locator available")
+        return njit(*args, **options)
+
+    monkeypatch.setattr(sums.numba, "njit", without_a_writable_cache)
+    compiled = sums._compiled(sums.types.float64(sums._POINTS, sums._POINTS, sums._LABELS,
+                                                 sums.types.int64, sums.types.int64))
+    block_sum = compiled(sums.block_sum.py_func)
+    X = np.arange(12.0).reshape(6, 2)
+    labels = np.zeros(6, dtype=np.int32)
+    assert asked == [True, False]
+    assert block_sum(X, X[:1], labels, 0, 6) == engine._inertia_dense(X, np.ones(6), X[:1], labels, 1)

@@ -190,8 +190,9 @@ class Session:
             return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
+        labels = labels.astype(_label_dtype(self.k))  # then compared a byte a point, not four
         changed = engine.count_changed(labels, self.labels)
-        self.labels = labels.astype(_label_dtype(self.k))
+        self.labels = labels
         # With no label changed, scikit-learn stops after the update it took in the same
         # pass. That update moves nothing, unless it relocates an empty cluster's
         # centroid: then it is still to be taken, and is the last.

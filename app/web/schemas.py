@@ -7,11 +7,11 @@ validated by these models and ``/api/openapi.json`` is generated from them
 ``requests(config)`` builds the request models once, in ``create_app``.
 """
 
-import base64
 from types import SimpleNamespace
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 import numpy as np
+import pybase64
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
@@ -265,7 +265,7 @@ def pack(values, dtype):
     """``values`` (an array) as a ``Packed`` answer of ``dtype``."""
     array = np.ascontiguousarray(values, dtype=PACKED_TYPES[dtype])
     return {"dtype": dtype, "shape": list(array.shape),
-            "base64": base64.b64encode(array).decode("ascii")}
+            "base64": pybase64.b64encode_as_string(array)}
 
 
 def pack_labels(labels, count):
@@ -275,7 +275,7 @@ def pack_labels(labels, count):
 
 def unpack(packed):
     """The array a ``Packed`` answer holds (for tests and notebooks)."""
-    data = base64.b64decode(packed["base64"], validate=True)
+    data = pybase64.b64decode(packed["base64"], validate=True)
     return np.frombuffer(data, dtype=PACKED_TYPES[packed["dtype"]]).reshape(packed["shape"])
 
 

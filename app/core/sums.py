@@ -1,0 +1,72 @@
+"""The inertia, Σ‖x − c‖² over every point and its centroid, summed to the bit as
+scikit-learn's ``_inertia_dense`` sums it, and a step's two inertias in one pass.
+
+``_inertia_dense`` gives each OpenMP thread a block of points (the static schedule),
+sums each block in order, a point's squared distance by ``_euclidean_dense_dense``
+(features four at a time, then the rest), and adds the blocks' sums. Here each
+block is summed the same way, in one compiled loop (numba), and the blocks are
+added in the threads' order: with one or two threads that is the very sum. A step
+needs two inertias, its assignment's and its update's, on the same points: here
+both take one pass, in this thread, with no thread to wake. On 100,000
+two-dimensional points that took 0.30 ms against 0.51 ms for scikit-learn's two
+passes on two threads; on many features scikit-learn's threads win (5,000 x 784:
+3.6 ms against 2.4 ms), so ``engine`` calls this below ``engine.FUSED_UP_TO`` only.
+
+Compiled when this module is first imported, for the one set of types the engine
+gives (float64 points and centroids, int32 labels), and kept in numba's cache on
+disk (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``, as in the image): a
+process started later loads it in milliseconds instead of compiling for a second.
+"""
+
+import numba
+from numba import types
+
+_POINTS = types.Array(types.float64, 2, "C", readonly=True)  # points and centroids
+_LABELS = types.Array(types.int32, 1, "C", readonly=True)
+
+
+def _compiled(signature):
+    """numba's ``njit`` for ``signature``, compiled now, without the GIL, cached on disk
+    where there is a cache numba can write (else compiled in each process)."""
+    def compile_(function):
+        try:
+            return numba.njit(signature, nogil=True, cache=True)(function)
+        except RuntimeError:  # no writable cache directory: numba refuses to cache
+            return numba.njit(signature, nogil=True)(function)
+    return compile_
+
+
+@numba.njit(nogil=True, inline="always")
+def _squared_distance(point, centroid):
+    """``_euclidean_dense_dense(a, b, n_features, squared=True)``, operation for operation."""
+    n_features = point.shape[0]
+    result = 0.0
+    for quad in range(n_features // 4):
+        f = 4 * quad
+        result += ((point[f] - centroid[f]) * (point[f] - centroid[f])
+                   + (point[f + 1] - centroid[f + 1]) * (point[f + 1] - centroid[f + 1])
+                   + (point[f + 2] - centroid[f + 2]) * (point[f + 2] - centroid[f + 2])
+                   + (point[f + 3] - centroid[f + 3]) * (point[f + 3] - centroid[f + 3]))
+    for f in range(n_features - n_features % 4, n_features):
+        result += (point[f] - centroid[f]) * (point[f] - centroid[f])
+    return result
+
+
+@_compiled(types.float64(_POINTS, _POINTS, _LABELS, types.int64, types.int64))
+def block_sum(X, centroids, labels, start, stop):
+    """Σ‖x − c‖² over the points ``start`` to ``stop`` (one thread's block), in order."""
+    total = 0.0
+    for i in range(start, stop):
+        total += _squared_distance(X[i], centroids[labels[i]])
+    return total
+
+
+@_compiled(types.UniTuple(types.float64, 2)(_POINTS, _POINTS, _LABELS, _POINTS, _LABELS,
+                                            types.int64, types.int64))
+def block_sums(X, centroids, labels, other_centroids, other_labels, start, stop):
+    """``block_sum`` of two assignments of the same points, in one pass over them."""
+    total = other_total = 0.0
+    for i in range(start, stop):
+        total += _squared_distance(X[i], centroids[labels[i]])
+        other_total += _squared_distance(X[i], other_centroids[other_labels[i]])
+    return total, other_total
