@@ -4,8 +4,10 @@ scikit-learn's iteration is taken inside a run, not with its set-up: (time of
 ``KMeans(max_iter=21).fit`` - time of ``KMeans(max_iter=1).fit``) / 20, tol=0,
 from the same starting centroids. The API's assign + update go through the Flask
 test client (JSON in and out, the in-memory store), two ways: as the page asks
-(each answer with the look-ahead, the next step worked out, and packed labels),
-and as plain JSON (no look-ahead, labels as a list). All are timed in turn,
+(each answer with the look-ahead, the next step worked out, and packed labels;
+each step sent with the version it is taken from, If-Match, so that an Update's
+answer leaves out the labels the page has), and as plain JSON (no look-ahead,
+labels as a list). All are timed in turn,
 round after round, so that the machine's noise hits them alike; medians are
 printed with their ratios (target <= 2 on MNIST, goal 1; <= 3 on 100,000
 points), then where the API's time goes.
@@ -91,23 +93,30 @@ def _session(points):
     return client, session_id, np.ascontiguousarray(data.to_data(data.X)), start, what
 
 
-# Each way of asking: its query string. The page asks for the look-ahead and packed
-# arrays; an API user or a notebook by default gets neither, and JSON lists.
-WAYS = {"as the page asks (?ahead=1&packed=1)": "?ahead=1&packed=1",
-        "as plain JSON (no look-ahead, labels as a list)": ""}
+# Each way of asking: its query string, and whether each step names the version it is
+# taken from (If-Match). The page asks for the look-ahead and packed arrays, and names
+# the version, so an Update's answer leaves out the labels it has; an API user or a
+# notebook by default gets neither, and JSON lists.
+WAYS = {"as the page asks (?ahead=1&packed=1, If-Match)": ("?ahead=1&packed=1", True),
+        "as plain JSON (no look-ahead, labels as a list)": ("", False)}
 
 
 def _side_by_side(client, session_id, X, start, repeat):
     """Median ms of the API's assign + update, each way of asking, and of scikit-learn's
     marginal iteration."""
-    def step(asked):
+    def step(way):
+        asked, from_version = way
         # The page has the answer before the click, which asked the same way.
-        assert client.get(f"/api/sessions/{session_id}{asked}").status_code == 200
+        shown = client.get(f"/api/sessions/{session_id}{asked}")
+        assert shown.status_code == 200
 
-        def both():
-            assert client.post(f"/api/sessions/{session_id}/assign{asked}").status_code == 200
-            assert client.post(f"/api/sessions/{session_id}/update{asked}").status_code == 200
-        return _timed(both)
+        def post(name, answer_before):
+            headers = {"If-Match": answer_before.headers["ETag"]} if from_version else {}
+            answer = client.post(f"/api/sessions/{session_id}/{name}{asked}", headers=headers)
+            assert answer.status_code == 200
+            return answer
+
+        return _timed(lambda: post("update", post("assign", shown)))
 
     def undo():
         client.post(f"/api/sessions/{session_id}/back")
@@ -141,9 +150,16 @@ def _where_the_time_goes(client, session_id, repeat):
     centroids = session.centroids
     assigned = session.copy()
     assigned.assign()
+    labels, _, update = engine.iterate(data.X, centroids)
+
+    def inertias():
+        with engine._kernel(data.X) as kernel:
+            return kernel.inertias(centroids, labels, update.centroids, labels)
+
     parts = {
         "engine.iterate (the kernel's pass, both inertias)":
             lambda: engine.iterate(data.X, centroids),
+        "  of which both inertias (one pass up to FUSED_UP_TO)": inertias,
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),

@@ -95,3 +95,34 @@ def test_a_bad_ahead_is_refused_and_takes_no_step(client, api, value):
     assert response.status_code == 400
     assert response.get_json()["error"].startswith("ahead must be 0 or 1")
     assert api.show(session_id)["phase"] == "new"
+
+
+def test_a_step_sent_from_its_version_answers_no_labels_it_kept_and_a_client_has_all_it_needs(
+        client):
+    # As the page steps: ahead=1 and If-Match. An Update keeps the labels of the version
+    # it was taken from, which the client has: its answer leaves them out. Every other
+    # step that moves them sends them, and a client that keeps the labels it had when
+    # they are left out always holds the server's.
+    def step(name, version, **headers):
+        answer = client.post(f"{session}/{name}?ahead=1", headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json(), answer.headers["ETag"]
+
+    created = client.post("/api/sessions?ahead=1", json={"dataset": "mouse", "k": 3,
+                                                          "init": "random"})  # 14 iterations
+    session, version = f"/api/sessions/{created.get_json()['id']}", created.headers["ETag"]
+    shown, left_out = created.get_json()["labels"], []
+    for name in ["init", "assign", "update", "assign", "update", "back", "update", "reset",
+                 "step", "step", "step"]:
+        state, version = step(name, version, **{"If-Match": version})
+        if "labels" in state:
+            shown = state["labels"]
+        else:
+            left_out.append(name)
+        assert shown == client.get(session).get_json()["labels"], name
+    assert left_out == ["update", "update", "update", "step"]  # the last step is an Update
+    # Without If-Match, or without ahead=1, an Update's answer has its labels.
+    client.post(f"{session}/assign")
+    assert client.post(f"{session}/update?ahead=1").get_json()["labels"] is not None
+    client.post(f"{session}/assign")
+    assert client.post(f"{session}/update", headers={"If-Match": "*"}).get_json()["labels"]

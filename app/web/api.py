@@ -167,8 +167,15 @@ def _apply(session_id, action):
     the session has left (another tab stepped it), a 412 with the state as it is."""
     asked_for = _state_query()
     seen = _seen()
+    kept = []  # whether the step left the labels as they were (an Update's), once taken
+
+    def taken(session):
+        before = session.labels
+        action(session)
+        kept[:] = [before is not None and session.labels is before]
+
     try:
-        found = get_store().apply(session_id, action, limit=current_app.extensions["step_limit"],
+        found = get_store().apply(session_id, taken, limit=current_app.extensions["step_limit"],
                                   seen=seen)
     except StaleVersion as stale:
         found = stale.current
@@ -182,7 +189,12 @@ def _apply(session_id, action):
     state = presentation.state(found.session, packed=asked_for.packed)
     for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
         announce(found, state)
-    response = jsonify(_with_ahead(state, found.session, asked_for))
+    answer = _with_ahead(state, found.session, asked_for)
+    if asked_for.ahead and seen is not None and kept == [True]:
+        # The client named the version it stepped from, so it has that version's labels,
+        # which the step kept: not sent again (a third of an iteration's bytes).
+        answer = {key: value for key, value in answer.items() if key != "labels"}
+    response = jsonify(answer)
     response.set_etag(str(found.version))
     return response
 

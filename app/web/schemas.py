@@ -100,7 +100,9 @@ class Query(BaseModel):
 
 
 AHEAD = ("With 1, the answer says under \"next\" what the next step would change, without "
-         "taking it: the page draws a click at once.")
+         "taking it: the page draws a click at once. A step asked so and sent with If-Match "
+         "answers without \"labels\" when it kept those of the version it was taken from "
+         "(an Update): the client has them.")
 PACKED = ("With 1, the labels, the true classes and the points come packed (see Packed): "
           "about 1 byte a label, as the page asks for them; without it, JSON lists.")
 
@@ -371,7 +373,9 @@ class State(Answer):
     next_step: Optional[StepKind]
     iteration: int = Field(description="Updates done.")
     centroids: Optional[list[Point]] = Field(description="In view coordinates.")
-    labels: Optional[Labels]
+    labels: Optional[Labels] = Field(
+        None, description="Absent from a step's answer asked with ahead=1 and sent with "
+                          "If-Match when the step kept the labels of that version.")
     inertia: Optional[float]
     changed: Optional[int]
     converged: bool

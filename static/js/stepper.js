@@ -156,6 +156,9 @@ export class Stepper {
       }
       const state = await answer;
       if (id !== page.session?.id) return true; // the settings changed while it was on its way
+      // A step that kept the labels of the version it was sent from (an Update) answers
+      // without them: they are the ones shown before it.
+      if (!('labels' in state)) state.labels = before.labels;
       this.#version = versionOf(state);
       // What was shown ahead, confirmed, stays the same object: nothing is drawn again.
       page.state = shown && sameState(shown, state) ? Object.assign(shown, { next: state.next }) : state;

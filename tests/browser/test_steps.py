@@ -171,6 +171,31 @@ def test_a_session_stepped_elsewhere_shows_the_servers_answer_not_the_one_foreto
     expect(stepper.page.locator("#summary")).not_to_contain_text("Iteration 1")
 
 
+
+def test_an_update_answered_without_the_labels_it_kept_keeps_them_on_screen(stepper):
+    # The page sends each step with its version, so an Update's answer leaves out the
+    # labels it kept. Here the Assign's answer comes without its look-ahead, so the
+    # Update is not drawn ahead and the page takes its answer as it is: the points
+    # must keep the Assign's colours, not lose them.
+    stepper.open(RUNS["mouse"])
+    stepper.click("Init")
+    page = stepper.page
+
+    def without_next(route):
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "next": None})
+
+    page.route("**/api/sessions/*/assign?*", without_next)
+    assigned = stepper.click("Assign")
+    stepper.wait_for_labels(assigned["labels"])
+    updated = stepper.click("Update")
+
+    assert "labels" not in updated and updated["phase"] == "updated"
+    stepper.wait_for_centroids(updated["centroids"])
+    expect(page.locator("#next")).to_contain_text("Next, Assign")
+    assert stepper.shown_labels() == assigned["labels"]
+    assert stepper.errors == []
+
 SHOWS_OTHER_LABELS = f"""(labels) => {{
     const colours = {SHOWN_POINTS}.colours;
     const ofCluster = document.getElementById('plot').data.find((t) => t.name === 'centroids').marker.color;

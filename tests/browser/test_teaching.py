@@ -296,8 +296,8 @@ def test_export_links_download_every_step_and_every_point(stepper):
     stepper.open("?dataset=blobs&k=4&init=kmeans%2B%2B&seed=0")
     page = stepper.page
     stepper.click("Init")
-    stepper.click("Assign")
-    assigned = stepper.click("Update")
+    assigned = stepper.click("Assign")  # the Update keeps these labels (its answer leaves them out)
+    stepper.click("Update")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Every step (JSON)").click()
@@ -310,6 +310,7 @@ def test_export_links_download_every_step_and_every_point(stepper):
     assert len(document["points"]) == 100
     assert len(rows) == 100
     assert [int(row["cluster"]) for row in rows] == assigned["labels"]
+    assert assigned["labels"] == stepper.api(f"/sessions/{stepper.session_id()}")["labels"]
     assert [int(row["truth"]) for row in rows] == document["truth"]
 
 
