@@ -159,7 +159,7 @@ def _where_the_time_goes(client, session_id, repeat):
     parts = {
         "engine.iterate (the kernel's pass, both inertias)":
             lambda: engine.iterate(data.X, centroids),
-        "  of which both inertias (one pass up to FUSED_UP_TO)": inertias,
+        "  of which both inertias (app.core.sums, one pass)": inertias,
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),

@@ -9,8 +9,10 @@ iterations, the centroids, labels and inertia of a session are those of
 
 import importlib
 import re
+import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -242,16 +244,30 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 3, 4])
-def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(n_threads):
-    # Up to FUSED_UP_TO values the engine sums each OpenMP thread's block itself
-    # (app.core.sums), both inertias of a step in one pass, in this thread, and adds the
-    # blocks in the threads' order: the same sums as _inertia_dense with n_threads
-    # threads, to the bit. Past two threads OpenMP adds the blocks in the order the
-    # threads finish, so there the engine's is one of its sums. Every remainder of the
-    # features by four (scikit-learn's unrolling), far from the origin and near it.
+@pytest.mark.parametrize("threads", ["threads", "greenlets"])
+def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
+        n_threads, threads, monkeypatch):
+    # The engine sums each OpenMP thread's block itself (app.core.sums), both inertias
+    # of a step in one pass, in this thread up to IN_THIS_THREAD_UP_TO values and on
+    # threads of its own above, and adds the blocks in the threads' order: the same
+    # sums as _inertia_dense with n_threads threads, to the bit. Where threads are
+    # greenlets (gevent), large data sets are summed by _inertia_dense itself. Past two
+    # threads OpenMP adds the blocks in the order the threads finish, so there the
+    # engine's is one of its sums. Every remainder of the features by four
+    # (scikit-learn's unrolling), far from the origin and near it.
+    helped = []
+    if threads == "greenlets":
+        monkeypatch.setitem(sys.modules, "gevent.monkey", SimpleNamespace(
+            is_module_patched=lambda name: name == "threading"))
+        monkeypatch.setattr(engine, "_helpers", lambda count: pytest.fail("a thread for greenlets"))
+    else:
+        helpers = engine._helpers
+        monkeypatch.setattr(engine, "_helpers",
+                            lambda count: helped.append(count) or helpers(count))
     rng = np.random.default_rng(n_threads)
     for n, d in [(1, 2), (2, 2), (3, 1), (7, 5), (100, 2), (257, 3), (999, 7), (4001, 2),
-                 (300, 64), (50, 783), (20, 784), (2000, 13), (60000, 2), (25000, 40)]:
+                 (300, 64), (50, 783), (20, 784), (2000, 13), (60000, 2), (25000, 40),
+                 (1500, 785)]:
         X = rng.normal(size=(n, d)) * 10.0 ** rng.integers(-3, 6) + rng.uniform(-1e4, 1e4)
         X.setflags(write=False)  # as a data set's points are
         centroids = X[rng.integers(0, n, 4)] + rng.normal(size=(4, d))
@@ -259,7 +275,6 @@ def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(n_
         labels = rng.integers(0, 4, n).astype(np.int32)
         other_labels = np.where(rng.random(n) < 0.1, rng.integers(0, 4, n), labels).astype(np.int32)
         kernel = engine._Kernel(X, np.ones(n), n_threads)
-        assert n * d <= engine.FUSED_UP_TO
         summed = [engine._inertia_dense(X, np.ones(n), c, l, n_threads)
                   for c, l in [(centroids, labels), (moved, other_labels)]]
         both = kernel.inertias(centroids, labels, moved, other_labels)
@@ -267,7 +282,12 @@ def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(n_
         if n_threads <= 2:
             assert both == tuple(summed) and one == summed[0], (n, d)
         else:
-            assert both == pytest.approx(summed, rel=1e-14) and one == pytest.approx(summed[0], rel=1e-14)
+            assert both == pytest.approx(summed, rel=1e-14)
+            assert one == pytest.approx(summed[0], rel=1e-14)
+    assert n * d > engine.IN_THIS_THREAD_UP_TO  # the last ones were summed apart...
+    # ... by n_threads - 1 helpers beside this thread, for each of 3 data sets' 2 calls.
+    expected = 0 if threads == "greenlets" or n_threads == 1 else 3 * 2 * (n_threads - 1)
+    assert helped == [n_threads - 1] * expected
 
 
 def test_the_inertias_loop_compiles_where_numba_has_no_cache_it_may_write(monkeypatch):
@@ -283,10 +303,9 @@ def test_the_inertias_loop_compiles_where_numba_has_no_cache_it_may_write(monkey
         return njit(*args, **options)
 
     monkeypatch.setattr(sums.numba, "njit", without_a_writable_cache)
-    compiled = sums._compiled(sums.types.float64(sums._POINTS, sums._POINTS, sums._LABELS,
-                                                 sums.types.int64, sums.types.int64))
-    block_sum = compiled(sums.block_sum.py_func)
+    block_sum = sums._block_loop(False)
     X = np.arange(12.0).reshape(6, 2)
     labels = np.zeros(6, dtype=np.int32)
     assert asked == [True, False]
-    assert block_sum(X, X[:1], labels, 0, 6) == engine._inertia_dense(X, np.ones(6), X[:1], labels, 1)
+    summed = engine._inertia_dense(X, np.ones(6), X[:1], labels, 1)
+    assert block_sum(X, X[:1], labels, X[:1], labels, 0, 6)[0] == summed
