@@ -24,9 +24,9 @@ class OrjsonProvider(DefaultJSONProvider):
     def response(self, *args, **kwargs):
         obj = self._prepare_response_obj(args, kwargs)
         indent = self.compact is False or (self.compact is None and self._app.debug)
-        return self._app.response_class(self._bytes(obj, indent) + b"\n",
+        return self._app.response_class(self._bytes(obj, indent, orjson.OPT_APPEND_NEWLINE),
                                         mimetype=self.mimetype)
 
-    def _bytes(self, obj, indent):
-        option = OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
+    def _bytes(self, obj, indent, option=0):
+        option |= OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
         return orjson.dumps(obj, default=self.default, option=option)
