@@ -167,12 +167,13 @@ def _apply(session_id, action):
     the session has left (another tab stepped it), a 412 with the state as it is."""
     asked_for = _state_query()
     seen = _seen()
-    kept = []  # whether the step left the labels as they were (an Update's), once taken
+    kept_labels = False  # whether the step left the labels as they were (an Update's)
 
     def taken(session):
+        nonlocal kept_labels
         before = session.labels
         action(session)
-        kept[:] = [before is not None and session.labels is before]
+        kept_labels = before is not None and session.labels is before
 
     try:
         found = get_store().apply(session_id, taken, limit=current_app.extensions["step_limit"],
@@ -190,7 +191,7 @@ def _apply(session_id, action):
     for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
         announce(found, state)
     answer = _with_ahead(state, found.session, asked_for)
-    if asked_for.ahead and seen is not None and kept == [True]:
+    if asked_for.ahead and seen is not None and kept_labels:
         # The client named the version it stepped from, so it has that version's labels,
         # which the step kept: not sent again (a third of an iteration's bytes).
         answer = {key: value for key, value in answer.items() if key != "labels"}
