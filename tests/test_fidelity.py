@@ -243,6 +243,28 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
     assert kmeans._euclidean_distances is engine._euclidean_distances  # k-means++'s
 
 
+def test_the_kernel_runs_with_blas_on_one_thread_as_kmeans_fit_runs_it_and_gives_it_back():
+    # KMeans.fit holds BLAS to one thread while its kernel runs (each of the kernel's
+    # OpenMP threads runs small matrix products); the engine does the same, and then
+    # every BLAS library has its threads again, also when the kernel fails.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    X = np.ascontiguousarray(np.random.default_rng(0).normal(size=(50, 2)))
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() and set(blas_threads()) == {2}
+        with engine._kernel(X) as kernel:
+            assert set(blas_threads()) == {1}
+            kernel.lloyd(np.ascontiguousarray(X[:3]), update_centers=True)
+        assert set(blas_threads()) == {2}
+        with pytest.raises(ZeroDivisionError), engine._kernel(X):
+            assert set(blas_threads()) == {1}
+            1 / 0
+        assert set(blas_threads()) == {2}
+
+
 @pytest.mark.parametrize("n_threads", [1, 2, 3, 4])
 @pytest.mark.parametrize("threads", ["threads", "greenlets"])
 def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
@@ -266,7 +288,7 @@ def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
                             lambda count: helped.append(count) or helpers(count))
     rng = np.random.default_rng(n_threads)
     for n, d in [(1, 2), (2, 2), (3, 1), (7, 5), (100, 2), (257, 3), (999, 7), (4001, 2),
-                 (300, 64), (50, 783), (20, 784), (2000, 13), (60000, 2), (25000, 40),
+                 (300, 64), (50, 783), (20, 784), (2000, 13), (120000, 2), (25000, 40),
                  (1500, 785)]:
         X = rng.normal(size=(n, d)) * 10.0 ** rng.integers(-3, 6) + rng.uniform(-1e4, 1e4)
         X.setflags(write=False)  # as a data set's points are
