@@ -461,6 +461,56 @@ def test_a_step_that_takes_no_body_says_so(api, client):
         "unknown field 'x' in the body: this step takes no body fields"
 
 
+def test_a_query_read_again_is_the_same_reading_and_a_bad_one_is_refused_every_time(
+        client, monkeypatch):
+    # query.read keeps what a query gave (the page sends the same few with every click):
+    # kept readings are frozen, a refusal is not kept, and the readings kept are bounded.
+    from pydantic import ValidationError
+    from werkzeug.datastructures import MultiDict
+
+    from app.web import query, schemas
+    from app.web.errors import ApiError
+
+    with client.application.app_context():
+        model = schemas.current().state
+    first = query.read(MultiDict([("ahead", "1"), ("packed", "1")]), model)
+    again = query.read(MultiDict([("ahead", "1"), ("packed", "1")]), model)
+    assert again is first and (first.ahead, first.packed) == (True, True)
+    with pytest.raises(ValidationError):
+        first.ahead = False
+    assert query.read(MultiDict([("packed", "1"), ("ahead", "0")]), model).ahead is False
+    for _ in range(2):
+        with pytest.raises(ApiError, match="ahead"):
+            query.read(MultiDict([("ahead", "2")]), model)
+        with pytest.raises(ApiError, match="given 2 times"):
+            query.read(MultiDict([("ahead", "1"), ("ahead", "1")]), model)
+    monkeypatch.setattr(query, "KEPT_PER_MODEL", 3)
+    for ahead in "01":
+        for packed in "01":
+            for order in (1, -1):
+                query.read(MultiDict([("ahead", ahead), ("packed", packed)][::order]), model)
+                assert 1 <= len(query._READ[model]) <= 3
+
+
+@pytest.mark.parametrize("body, sent_as, status", [
+    (b"", {"Content-Length": "0"}, 200),  # as a browser sends a POST with no body
+    (b"", {}, 200),  # no length said: read, and empty
+    (b"{}", {"Content-Type": "application/json"}, 200),
+    (b'{"x": 1}', {"Content-Type": "application/json"}, 400),
+    (b"[]", {"Content-Type": "application/json"}, 400),
+    (b"x=1", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+])
+def test_a_step_that_takes_no_body_is_taken_with_an_empty_one_and_refuses_any_other(
+        api, client, body, sent_as, status):
+    session_id = api.create("blobs", k=3)["id"]
+    client.post(f"/api/sessions/{session_id}/init")
+    response = client.post(f"/api/sessions/{session_id}/assign", data=body, headers=sent_as)
+    assert response.status_code == status, response.get_json()
+    assert response.is_json
+    assert client.get(f"/api/sessions/{session_id}").get_json()["phase"] == \
+        ("assigned" if status == 200 else "initialized")
+
+
 @pytest.mark.parametrize("method, path", [
     ("post", "/api/sessions"),
     ("get", "/api/sessions/{id}"),

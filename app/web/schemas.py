@@ -94,9 +94,9 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    """Query parameters, read by ``app.web.query.read``."""
+    """Query parameters, read by ``app.web.query.read``; frozen, as it keeps them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 AHEAD = ("With 1, the answer says under \"next\" what the next step would change, without "
