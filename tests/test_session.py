@@ -23,6 +23,33 @@ def test_steps_go_init_assign_update_assign_and_count_iterations():
                       ("updated", 2)]
 
 
+def test_a_step_worked_out_ahead_is_taken_as_it_was_worked_out_and_only_then():
+    # The look-ahead (Session.peek) works out the next step; taking that step then is
+    # free: its very record, not worked out again. A session stepped otherwise since
+    # (back) works its step out afresh, and equal to what it would have been.
+    session = mouse_session()
+    session.step()
+    kinds = []
+    while not session.converged:
+        ahead = session.peek()
+        session.step()
+        kinds.append(session.steps[-1].kind)
+        assert session.steps[-1] is ahead.steps[-1]
+        assert session.labels is ahead.labels
+    assert {"assign", "update"} <= set(kinds)
+    fresh = mouse_session()
+    for _ in range(4):
+        fresh.step()
+    ahead = fresh.peek()  # an update
+    fresh.back()
+    fresh.step()
+    fresh.step()
+    taken, foretold = fresh.steps[-1], ahead.steps[-1]
+    assert taken is not foretold and taken.kind == foretold.kind == "update"
+    assert (taken.inertia, taken.shift) == (foretold.inertia, foretold.shift)
+    assert np.array_equal(taken.centroids, foretold.centroids)
+
+
 def test_back_after_every_step_restores_the_state_before_it_exactly():
     session = mouse_session()
     states = [presentation.state(session)]

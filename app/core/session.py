@@ -209,7 +209,10 @@ class Session:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
-        self.peeked = None
+        ahead, self.peeked = self.peeked, None
+        if ahead is not None and _one_step_on(self.steps, ahead.steps, "update"):
+            self.steps.append(ahead.steps[-1])
+            return
         old = self.centroids
         update = self.next_update
         if update is None:
