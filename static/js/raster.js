@@ -1,5 +1,6 @@
-// The points of a large data set, stamped by the page into a canvas under the figure
-// (over the regions), in the plot's own axes. Plotly draws its WebGL markers again at
+// The points of a large data set, stamped by the page into a canvas in the figure, in
+// the plot's own axes: over its gridlines and the regions, under its WebGL traces (the
+// centroids, their trail), where Plotly draws its own markers. Plotly draws its WebGL markers again at
 // every frame, and a browser rendering WebGL in software (Chromium's SwiftShader, on a
 // laptop with no usable GPU) spends about 5 µs a point on them, on the page's main
 // thread: half a second a step at 100,000 points. Stamped into the canvas's pixels,
@@ -22,7 +23,20 @@ export class PointsRaster extends CanvasLayer {
       this.#scene = scene;
       this.#groups = scene.xs.length >= RASTER_FROM ? pointGroupsOf(scene) : null;
     }
+    this.canvas.hidden = !this.#groups; // Plotly draws them (the camera button reads this too)
     super.show(this.#groups);
+  }
+
+  draw() {
+    this.#place();
+    super.draw();
+  }
+
+  // Between the figure's first layer (its background, gridlines and axes) and its WebGL
+  // traces: put there once Plotly has built them, and again should it build them anew.
+  #place() {
+    const below = this.plot.querySelector('.svg-container > .main-svg');
+    if (below && this.canvas.previousElementSibling !== below) below.after(this.canvas);
   }
 
   paint(context, { xaxis, yaxis }, scale) {

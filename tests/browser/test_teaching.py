@@ -315,8 +315,9 @@ def test_export_links_download_every_step_and_every_point(stepper):
 
 
 def test_the_camera_button_saves_the_plot_as_the_student_sees_it(stepper):
-    # Enough points for the page to draw them itself, under the figure (raster.js), over
-    # the regions: both canvases must be in the picture as well as Plotly's figure.
+    # Enough points for the page to draw them itself, in the figure (raster.js), over its
+    # gridlines and the regions: both canvases must be in the picture as well as Plotly's
+    # figure, in that order.
     stepper.page.goto("/")
     many = stepper.page.evaluate("import('/static/js/raster.js').then((module) => module.RASTER_FROM)")
     stepper.open(f"?dataset=blobs&n_samples={many}&centers=3&cluster_std=1&random_state=0"
