@@ -485,6 +485,7 @@ def test_a_query_read_again_is_the_same_reading_and_a_bad_one_is_refused_every_t
         with pytest.raises(ApiError, match="given 2 times"):
             query.read(MultiDict([("ahead", "1"), ("ahead", "1")]), model)
     monkeypatch.setattr(query, "KEPT_PER_MODEL", 3)
+    monkeypatch.setitem(query._READ, model, {})  # none kept from other tests' requests
     for ahead in "01":
         for packed in "01":
             for order in (1, -1):

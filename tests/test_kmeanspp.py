@@ -245,6 +245,34 @@ def test_the_pick_answer_shows_the_candidates_the_potentials_the_kept_one_and_th
     schemas.State.model_validate(final)
 
 
+def test_a_pick_asked_packed_sends_the_chances_in_two_bytes_a_point_and_the_same_weights(
+        client):
+    # 100,000 points: every point's chance goes out with each pick. As JSON, about 6 bytes
+    # a point; asked with packed=1, as the page asks, uint16 counts of 1/steps: the same
+    # weights, read back, in under 3 bytes a point (2 in base64's 4/3).
+    from app import create_app
+    from app.web.schemas import unpack
+
+    app = create_app({"RATE_LIMITS_ENABLED": False, "MAX_POINTS": 100_000})
+    big = app.test_client()
+    created = big.post("/api/sessions?packed=1", json={
+        "dataset": {"name": "blobs", "n_samples": 100_000, "centers": 4, "random_state": 0},
+        "k": 4, "init": "kmeans++", "seed": 0}).get_json()
+    path = f"/api/sessions/{created['id']}"
+    as_json = big.post(f"{path}/pick")
+    plain = as_json.get_json()["picks"]["next"]
+    big.post(f"{path}/back")  # back to no pick, then the same pick again, packed
+    answer = big.post(f"{path}/pick?packed=1")
+    packed = answer.get_json()["picks"]["next"]
+    assert packed["steps"] == plain["steps"] == 1000
+    counts = unpack(packed["weights"])
+    assert counts.dtype == np.uint16 and counts.shape == (100_000,)
+    assert (counts / packed["steps"]).tolist() == plain["weights"]
+    assert packed["largest"] == plain["largest"]
+    assert len(answer.get_data()) < 3 * 100_000 < 5 * 100_000 < len(as_json.get_data())
+    schemas.State.model_validate(answer.get_json())
+
+
 def test_the_page_is_told_ahead_what_init_would_do_after_some_picks(client):
     created = client.post("/api/sessions?ahead=1", json={"dataset": "mouse", "k": 3, "seed": 1})
     sid = created.get_json()["id"]

@@ -12,7 +12,7 @@ import numpy as np
 from app.core import metrics
 from app.core.session import StepRefused
 from app.web.catalog import teaching
-from app.web.schemas import pack, pack_labels
+from app.web.schemas import WEIGHT_STEPS, pack, pack_labels
 
 
 def state(session, with_points=False, packed=False, with_labels=True):
@@ -56,7 +56,7 @@ def state(session, with_points=False, packed=False, with_labels=True):
         ],
         "trail": _trail(session),
         "metrics": metrics.against_truth(session.labels, data.true_classes, session.k),
-        "picks": picks(session, drawn),
+        "picks": picks(session, drawn, packed),
     }
     if not with_labels:
         del shown["labels"]
@@ -129,7 +129,7 @@ def events(session, drawn=None):
     return shown
 
 
-def picks(session, drawn):
+def picks(session, drawn, packed=False):
     """k-means++ taken one centre at a time: the centres picked so far, what the last
     pick drew and kept, and every point's chance of being drawn next; None unless the
     centres are being picked, or the last pick was the Init."""
@@ -156,7 +156,7 @@ def picks(session, drawn):
     shown["legend"] = said["legend_candidates"].format(number=session.picked)
     if session.picked < session.k:
         number = session.picked + 1
-        shown["next"] = _next_chances(drawn[session.picked])
+        shown["next"] = _next_chances(drawn[session.picked], packed)
         shown["next"]["prompt"] = said["next"].format(number=number, k=session.k)
         largest = _percent(shown["next"]["largest"])
         shown["legend"] = " ".join([said["legend_chances"].format(number=number, largest=largest),
@@ -164,13 +164,16 @@ def picks(session, drawn):
     return shown
 
 
-def _next_chances(coming):
+def _next_chances(coming, packed):
     """Every point's chance of being drawn as the next candidate, relative to the
-    largest (three decimals: enough to draw, and a third of the bytes)."""
+    largest, in ``schemas.WEIGHT_STEPS`` (enough to draw, and a third of the bytes), as
+    a list or ``packed`` (their counts as uint16: 2 bytes a point, not 6)."""
     farthest = coming.closest.max()
     largest = farthest / coming.potential if coming.potential > 0 else 0.0
     weights = coming.closest / farthest if farthest > 0 else np.zeros_like(coming.closest)
-    return {"weights": np.round(weights, 3).tolist(), "largest": float(largest)}
+    steps = np.rint(weights * WEIGHT_STEPS)
+    told = pack(steps, "uint16") if packed else (steps / WEIGHT_STEPS).tolist()
+    return {"weights": told, "steps": WEIGHT_STEPS, "largest": float(largest)}
 
 
 def _pick_event(session, drawn, said):

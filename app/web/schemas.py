@@ -103,8 +103,9 @@ AHEAD = ("With 1, the answer says under \"next\" what the next step would change
          "taking it: the page draws a click at once. A step asked so and sent with If-Match "
          "answers without \"labels\" when it kept those of the version it was taken from "
          "(an Update): the client has them.")
-PACKED = ("With 1, the labels, the true classes and the points come packed (see Packed): "
-          "about 1 byte a label, as the page asks for them; without it, JSON lists.")
+PACKED = ("With 1, the labels, the true classes, the points and k-means++'s chances "
+          "(picks.next.weights) come packed (see Packed): about 1 byte a label, as the page "
+          "asks for them; without it, JSON lists.")
 
 
 class StateQuery(Query):
@@ -339,11 +340,17 @@ class PickDrawn(Answer):
     kept: int = Field(description="The point kept: the candidate that leaves the least Σ D².")
 
 
+WEIGHT_STEPS = 1000  # a point's chance over the largest is told in thousandths
+
+
 class NextChances(Answer):
     """Every point's chance of being drawn for the next centre."""
-    weights: list[float] = Field(
-        description="One per point: its chance over the largest (D² / max D², 3 decimals); "
-                    "0 for the centres.")
+    weights: Union[list[float], Packed] = Field(
+        description=f"One per point: its chance over the largest (D² / max D², to 1/"
+                    f"{WEIGHT_STEPS}); 0 for the centres. Asked with packed=1, packed: uint16 "
+                    f"counts of 1/{WEIGHT_STEPS} (2 bytes a point).")
+    steps: int = Field(description="The weights are multiples of 1/steps (packed: counts "
+                                   "of it).")
     largest: float = Field(description="The largest chance, max D² / Σ D².")
     prompt: str = Field(description="The next pick, in a student's words.")
 

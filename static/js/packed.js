@@ -24,6 +24,11 @@ export function unpackState(state) {
   for (const key of ['labels', 'truth', 'points']) {
     if (key in state) state[key] = unpack(state[key]);
   }
+  const chances = state.picks?.next;
+  if (chances && !Array.isArray(chances.weights)) {
+    // Packed: counts of 1/steps (schemas.NextChances).
+    chances.weights = Float64Array.from(unpack(chances.weights), (count) => count / chances.steps);
+  }
   if (state.next) unpackState(state.next);
   return state;
 }

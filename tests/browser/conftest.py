@@ -297,6 +297,11 @@ def unpacked(answer):
             return unpack(value).tolist()
         if isinstance(value, dict) and ("labels" in value or "phase" in value):
             return unpacked(value)
+        if isinstance(value, dict) and isinstance(value.get("next"), dict) \
+                and isinstance(value["next"].get("weights"), dict):  # picks: counts of 1/steps
+            chances = value["next"]
+            weights = (unpack(chances["weights"]) / chances["steps"]).tolist()
+            return {**value, "next": {**chances, "weights": weights}}
         return value
     return {key: plain(value) for key, value in answer.items()}
 
