@@ -183,10 +183,7 @@ class Session:
             return
         if self.phase == "assigned":
             raise StepRefused("already_assigned")
-        ahead, self.peeked = self.peeked, None
-        if ahead is not None and _one_step_on(self.steps, ahead.steps, "assign"):
-            self.steps.append(ahead.steps[-1])
-            self.labels, self.next_update = ahead.labels, ahead.next_update
+        if self._take_foretold("assign"):
             return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
@@ -209,9 +206,7 @@ class Session:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
-        ahead, self.peeked = self.peeked, None
-        if ahead is not None and _one_step_on(self.steps, ahead.steps, "update"):
-            self.steps.append(ahead.steps[-1])
+        if self._take_foretold("update"):
             return
         old = self.centroids
         update = self.next_update
@@ -226,6 +221,17 @@ class Session:
         self.steps.append(Step("update", centroids=update.centroids, inertia=inertia,
                                shift=shift, relocations=update.relocations,
                                emptied=update.emptied))
+
+    def _take_foretold(self, kind):
+        """Take the step the look-ahead worked out (``peek``) if it is this session one
+        ``kind`` step on: its very records, nothing worked out again. The look-ahead is
+        forgotten either way. Whether it was taken."""
+        ahead, self.peeked = self.peeked, None
+        if ahead is None or not _one_step_on(self.steps, ahead.steps, kind):
+            return False
+        self.steps.append(ahead.steps[-1])
+        self.labels, self.next_update = ahead.labels, ahead.next_update
+        return True
 
     def peek(self):
         """The session after its next step, without taking it (the next step is not

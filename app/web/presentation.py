@@ -166,8 +166,8 @@ def picks(session, drawn, packed=False):
 
 def _next_chances(coming, packed):
     """Every point's chance of being drawn as the next candidate, relative to the
-    largest, in ``schemas.WEIGHT_STEPS`` (enough to draw, and a third of the bytes), as
-    a list or ``packed`` (their counts as uint16: 2 bytes a point, not 6)."""
+    largest, to 1/``WEIGHT_STEPS`` (enough to draw): as a list, or ``packed`` as uint16
+    counts of it (2 bytes a point, not about 6)."""
     farthest = coming.closest.max()
     largest = farthest / coming.potential if coming.potential > 0 else 0.0
     weights = coming.closest / farthest if farthest > 0 else np.zeros_like(coming.closest)

@@ -60,7 +60,7 @@ def read(args, model):
     unknown and repeated parameters refused, integers read by the rule above,
     then checked by the model's own declarations. A query read before is answered
     with what it gave then (the models are frozen): a page sends the same few
-    queries with every click (4 % of a step on 100,000 points, with the empty body)."""
+    queries with every click (1 % of a step on 100,000 points)."""
     items = tuple(args.items(multi=True))
     kept = _READ.setdefault(model, {})
     if items not in kept:

@@ -1,9 +1,9 @@
 // The points of a large data set, stamped by the page into a canvas in the figure, in
 // the plot's own axes: over its gridlines and the regions, under its WebGL traces (the
-// centroids, their trail), where Plotly draws its own markers. Plotly draws its WebGL markers again at
-// every frame, and a browser rendering WebGL in software (Chromium's SwiftShader, on a
-// laptop with no usable GPU) spends about 5 µs a point on them, on the page's main
-// thread: half a second a step at 100,000 points. Stamped into the canvas's pixels,
+// centroids, their trail), where Plotly draws its own markers. Plotly draws its WebGL
+// markers again at every frame, and a browser rendering WebGL in software (Chromium's
+// SwiftShader, on a laptop with no usable GPU) spends about 5 µs a point on them, on
+// the page's main thread: half a second a step at 100,000 points. Stamped into the canvas's pixels,
 // 100,000 points take about 10 ms. Up to RASTER_FROM points Plotly draws them itself
 // (a point then shows its coordinates on hover).
 
