@@ -298,6 +298,13 @@ class Session:
                        next_update=self.next_update, picked=self.picked,
                        peeked=self.peeked)
 
+    def fork(self):
+        """The same run as a new session of its own: a new id, and nothing worked out
+        ahead for the session it came from (that carries the old id)."""
+        forked = self.copy()
+        forked.id, forked.peeked = new_session_id(), None
+        return forked
+
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""
         for step in reversed(self.steps[:index]):

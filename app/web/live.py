@@ -146,8 +146,7 @@ def fork(code):
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
     asked_for = query.read(request.args, schemas.current().state)
-    session = find_session(classroom.session_id).copy()
-    session.id = new_session_id()
+    session = find_session(classroom.session_id).fork()
     get_store().put(session)
     state = presentation.state(session, with_points=True, packed=asked_for.packed)
     if asked_for.ahead:
@@ -155,6 +154,7 @@ def fork(code):
     response = jsonify(state)
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{session.id}"
+    response.set_etag("1")  # a new session's first version, as a created one's
     return response
 
 
