@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The app first: it sets how scikit-learn's OpenMP threads wait, for both sides.
 from app import create_app  # noqa: E402
-from app.core import engine, metrics  # noqa: E402
+from app.core import engine, kernel, metrics  # noqa: E402
 from app.web import presentation  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -159,13 +159,13 @@ def _where_the_time_goes(client, session_id, repeat):
     labels, _, update = engine.iterate(data.X, centroids)
 
     def inertias():
-        with engine._kernel(data.X) as kernel:
-            return kernel.inertias(centroids, labels, update.centroids, labels)
+        with kernel.lloyd_kernel(data.X) as lloyd:
+            return lloyd.inertias(centroids, labels, update.centroids, labels)
 
     parts = {
         "engine.iterate (the kernel's pass, both inertias)":
             lambda: engine.iterate(data.X, centroids),
-        "  of which both inertias (app.core.sums, one pass)": inertias,
+        "  of which both inertias (app.core.kernel, one pass)": inertias,
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
