@@ -149,3 +149,22 @@ def test_session_ids_are_128_bits_and_differ():
     ids = {new_session_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) == 22 for i in ids)  # 16 bytes, URL-safe base64
+
+
+@pytest.mark.parametrize("init", ["random", "kmeans++", "farthest", "random_partition", "manual"])
+def test_every_array_a_step_produces_is_read_only(init):
+    # Copies of a session, the step worked out ahead and the caches of its JSON share
+    # these arrays: changing one in place would change them all, so numpy refuses to.
+    session = mouse_session(init=init)
+    session.initialize([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]] if init == "manual" else None)
+    produced = [session.steps[-1].centroids]
+    for _ in range(3):
+        session.assign()
+        produced += [session.labels, session.next_update.centroids]
+        session.update()
+        produced.append(session.steps[-1].centroids)
+    session.back()
+    produced.append(session.labels)
+    for array in produced:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0

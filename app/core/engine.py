@@ -19,6 +19,15 @@ INIT_METHODS = ("random", "kmeans++", "farthest", "random_partition", "manual")
 PICKED_ONE_AT_A_TIME = ("kmeans++",)  # starts whose Init can be taken one centre at a time
 
 
+def read_only(array):
+    """``array`` itself, made read-only: what a step produces is shared (by the copies
+    of a session, the step worked out ahead, the caches of its JSON), so nothing may
+    change it in place, and numpy now refuses to."""
+    if array is not None:
+        array.setflags(write=False)
+    return array
+
+
 def squared_norms(X):
     """Squared Euclidean norm of every row."""
     return np.einsum("ij,ij->i", X, X)
@@ -140,7 +149,7 @@ def assign(X, centroids):
     that assignment, the sum of squared distances. Returns ``labels, inertia``."""
     with lloyd_kernel(X) as kernel:
         labels, _, _ = kernel.lloyd(centroids, update_centers=False)
-        return labels, kernel.inertia(centroids, labels)
+        return read_only(labels), kernel.inertia(centroids, labels)
 
 
 def inertia(X, centroids, labels):
@@ -196,7 +205,7 @@ def update(X, centroids):
     with lloyd_kernel(X) as kernel:
         labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
         moved, relocations, emptied = _moves(kernel.X, centroids, labels, sizes)
-        return Update(means, relocations, emptied, kernel.inertia(means, moved))
+        return Update(read_only(means), relocations, emptied, kernel.inertia(means, moved))
 
 
 def iterate(X, centroids):
@@ -206,7 +215,8 @@ def iterate(X, centroids):
         labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
         moved, relocations, emptied = _moves(kernel.X, centroids, labels, sizes)
         assigned, updated = kernel.inertias(centroids, labels, means, moved)
-        return labels, assigned, Update(means, relocations, emptied, updated)
+        return (read_only(labels), assigned,
+                Update(read_only(means), relocations, emptied, updated))
 
 
 def _moves(X, centroids, labels, sizes):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core import engine
+from app.core.engine import read_only
 
 # Every phase a run can be in, with the step of Lloyd's algorithm just taken and the
 # step due next (None: none yet). The phases are named here only: the API's document
@@ -162,7 +163,7 @@ class Session:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
         self.peeked = None
-        self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
+        self.steps.append(Step("init", centroids=read_only(np.array(start, order="C"))))
 
     def pick(self):
         """k-means++ one centre at a time: the next centre; the k-th is the Init."""
@@ -187,7 +188,8 @@ class Session:
             return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
-        labels = labels.astype(_label_dtype(self.k))  # then compared a byte a point, not four
+        # Then compared a byte a point, not four.
+        labels = read_only(labels.astype(_label_dtype(self.k)))
         changed = engine.count_changed(labels, self.labels)
         self.labels = labels
         # With no label changed, scikit-learn stops after the update it took in the same
@@ -281,7 +283,7 @@ class Session:
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
                 labels, _ = engine.assign(self.data.X, self._centroids_before(index))
-                self.labels = labels.astype(_label_dtype(self.k))
+                self.labels = read_only(labels.astype(_label_dtype(self.k)))
                 break
 
     def reset(self):
