@@ -239,7 +239,7 @@ def _relocations(X, centroids, labels, sizes):
     empty cluster: the same choice, made again to be told (it says nothing)."""
     # With unit weights a cluster the kernel filled holds exactly its one point, and one
     # it could not fill none: clusters of two points or more mean no cluster was empty
-    # (told from the k sizes, not from counting the labels: a tenth of a step at 100,000).
+    # (told from the k sizes, not by counting the labels, which is a pass over every point).
     if sizes.min() >= 2:
         return ()
     empty = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) == 0)

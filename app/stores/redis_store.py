@@ -40,7 +40,7 @@ from redis.retry import Retry
 
 from app.stores.base import (Durability, SessionBusy, StoreUnavailable, TooManySteps,
                              UnknownSession, Versioned, replayed_or_stale)
-from app.stores.records import from_record, to_record
+from app.stores.records import RecentCustomSets, from_record, to_record
 
 # KEYS: session. ARGV: record, idle ms. A new session, at version 1.
 PUT = """
@@ -101,8 +101,13 @@ def _unreachable_as_unavailable(method):
 class RedisStore:
     """Sessions as versioned records in Redis; each step saved over the version it read."""
 
-    def __init__(self, client, idle_seconds, wait_seconds, prefix="kmeans:", kept=1000):
+    def __init__(self, client, idle_seconds, wait_seconds, prefix="kmeans:", kept=1000,
+                 datasets=None):
         self.client = client
+        # Where the records' data sets are rebuilt: the app's (``datasets.Library``);
+        # None: the module's defaults, outside an app.
+        self.datasets = datasets
+        self._custom_sets = RecentCustomSets(size=32)
         self.idle_ms = int(idle_seconds * 1000)
         self.wait_seconds = wait_seconds
         self.prefix = prefix
@@ -116,7 +121,7 @@ class RedisStore:
         self._refused = _Recent(kept)  # id -> when its step window ends, once past its limit
 
     @classmethod
-    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5):
+    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5, datasets=None):
         """A store on ``url`` whose steps wait at most a step's time (``step_seconds``) more,
         and whose every call waits at most ``timeout`` seconds for Redis."""
         client = redis.Redis.from_url(
@@ -130,7 +135,10 @@ class RedisStore:
                         supported_errors=(redis.ConnectionError,)),
             health_check_interval=30,
         )
-        return cls(client, idle_seconds, wait_seconds=step_seconds + 5)
+        return cls(client, idle_seconds, wait_seconds=step_seconds + 5, datasets=datasets)
+
+    def _from_record(self, record):
+        return from_record(record, self.datasets, self._custom_sets)
 
     @_unreachable_as_unavailable
     def put(self, session):
@@ -208,7 +216,7 @@ class RedisStore:
                 raise UnknownSession(session_id)
             # RACED: another step was saved first; this one goes on from it, counted once.
             allowed, unchecked = 0, False
-            current = _versioned(answer[1], from_record(answer[2]), answer[3])
+            current = _versioned(answer[1], self._from_record(answer[2]), answer[3])
             self._kept.set(session_id, current)
             if time.monotonic() > deadline:
                 raise SessionBusy(self.wait_seconds)
@@ -252,7 +260,7 @@ class RedisStore:
         kept = self._kept.get(session_id)
         if kept is not None and kept.version == int(version):
             return kept
-        found = _versioned(version, from_record(record), mark)
+        found = _versioned(version, self._from_record(record), mark)
         self._kept.set(session_id, found)
         return found
 

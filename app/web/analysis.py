@@ -18,7 +18,7 @@ from app.web.errors import ApiError
 from app.web import schemas
 from app.web.catalog import DEFAULT_K_MAX, teaching
 from app.web.security import rate_limited
-from app.web.sessions import find_session
+from app.web.sessions import find_session, get_datasets
 
 bp = Blueprint("analysis", __name__, url_prefix="/api")
 
@@ -38,8 +38,8 @@ def elbow(session_id):
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
     analysis = analysis_of(data)
     # Only the built-in data sets' elbows are prepared on disk (flask prepare).
-    kept = None if data.name == "custom" else datasets.cache_dir()
-    inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=kept)
+    prepared = None if data.name == "custom" else get_datasets().cache_dir
+    inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=prepared)
     complete = len(inertia) == k_max
     return jsonify(k=list(range(1, len(inertia) + 1)), inertia=inertia, silhouette=silhouette,
                    k_max=k_max, complete=complete, starts=ELBOW_STARTS,

@@ -18,7 +18,7 @@ from app.web.openapi import openapi_document
 from app.core.session import Session
 from app.stores.base import Seen, StaleVersion, UnknownSession
 from app.web.security import rate_limited
-from app.web.sessions import find_session, get_store
+from app.web.sessions import find_session, get_datasets, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -234,4 +234,4 @@ def _dataset(asked):
     """The shared data set for a validated ``dataset`` field."""
     if asked.name == "custom":
         return datasets.make_custom(asked.points, asked.labels)
-    return datasets.load(asked.name, asked.model_dump(exclude={"name"}))
+    return get_datasets().load(asked.name, asked.model_dump(exclude={"name"}))

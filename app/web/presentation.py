@@ -8,6 +8,7 @@ the teaching file (``app/teaching.toml``), through ``catalog.teaching()``.
 import weakref
 
 import numpy as np
+from flask import current_app, has_app_context
 
 from app.core import metrics
 from app.core.session import StepRefused
@@ -73,18 +74,32 @@ def _labels(labels, count, packed):
         return None
     if not packed:
         return labels.tolist()
-    # A step's labels go out in two answers (told ahead, then as the state); no step
-    # changes a labels array in place, so the same array packs to the same text.
-    global _last_packed
-    kept, kept_count, text = _last_packed
-    if kept() is not labels or kept_count != count:
+    # A step's labels go out in two answers (ahead, then as the state); a step's arrays
+    # are read-only, so the same array packs to the same text.
+    cache = _cache()
+    cached, cached_count, text = cache.packed_labels
+    if cached() is not labels or cached_count != count:
         text = pack_labels(labels, count)
-        _last_packed = (weakref.ref(labels), count, text)
+        cache.packed_labels = (weakref.ref(labels), count, text)
     return text
 
 
-# A weak reference to the labels last packed, their count of clusters, and their packing.
-_last_packed = (lambda: None, None, None)
+class Cache:
+    """What answers share and is worked out once: one per app
+    (``app.extensions["presentation_cache"]``), so that two apps never share it."""
+
+    def __init__(self):
+        # A weak reference to the labels last packed, their count of clusters, and
+        # their packing.
+        self.packed_labels = (lambda: None, None, None)
+        # id of a step's centroids and of their data set -> weak references to both,
+        # and the centroids in view coordinates; an entry goes with its centroids.
+        self.views = {}
+
+
+def _cache():
+    """The app's cache; outside an app, a new one each time (nothing cached)."""
+    return current_app.extensions["presentation_cache"] if has_app_context() else Cache()
 
 
 def _points(data, packed):
@@ -248,20 +263,16 @@ def _trail(session):
 
 def _in_view(data, centroids):
     """Centroids in view coordinates, as lists; worked out once for each step's array,
-    which no step changes. Every answer carries the whole trail, and a run on raw
-    MNIST projected all of it again each time: 1.5 ms an answer by iteration 30."""
+    which is read-only: every answer carries the whole trail, which on many features
+    would otherwise be projected again for every answer."""
+    views = _cache().views
     key = (id(centroids), id(data))
-    kept = _views.get(key)
-    if kept is not None and kept[0]() is centroids and kept[1]() is data:
-        return kept[2]
+    cached = views.get(key)
+    if cached is not None and cached[0]() is centroids and cached[1]() is data:
+        return cached[2]
     shown = data.to_view(centroids).tolist()
-    _views[key] = (weakref.ref(centroids, lambda _: _views.pop(key, None)), weakref.ref(data), shown)
+    views[key] = (weakref.ref(centroids, lambda _: views.pop(key, None)), weakref.ref(data), shown)
     return shown
-
-
-# id of a step's centroids and of their data set -> weak references to both, and the
-# centroids in view coordinates; an entry goes with its centroids.
-_views = {}
 
 
 def _emptied_event(said, cluster, largest, size, relocated):
