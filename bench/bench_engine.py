@@ -151,7 +151,7 @@ def _side_by_side(client, session_id, X, start, repeat):
 def _where_the_time_goes(client, session_id, repeat):
     """The parts of an assign + update, timed apart on the same session."""
     session = _stored(client, session_id).copy()
-    session.peeked = None  # the step worked out ahead would make Session.assign free
+    session.precomputed_next_step = None  # the step worked out ahead would make Session.assign free
     data = session.data
     centroids = session.centroids
     assigned = session.copy()
@@ -169,8 +169,8 @@ def _where_the_time_goes(client, session_id, repeat):
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
-        "Session.peek after an update (the look-ahead's assign)":
-            lambda: _updated(assigned).peek(),
+        "Session.preview_next_step after an update (the look-ahead's assign)":
+            lambda: _updated(assigned).preview_next_step(),
         "presentation.state() after an update": lambda: presentation.state(_updated(assigned)),
         "  of which the labels as a list": lambda: assigned.labels.tolist(),
         "  packed instead (?packed=1)": lambda: presentation.state(_updated(assigned),

@@ -24,14 +24,14 @@ def test_steps_go_init_assign_update_assign_and_count_iterations():
 
 
 def test_a_step_worked_out_ahead_is_taken_as_it_was_worked_out_and_only_then():
-    # The look-ahead (Session.peek) works out the next step; taking that step then is
+    # The look-ahead (Session.preview_next_step) works out the next step; taking that step then is
     # free: its very record, not worked out again. A session stepped otherwise since
     # (back) works its step out afresh, and equal to what it would have been.
     session = mouse_session()
     session.step()
     kinds = []
     while not session.converged:
-        ahead = session.peek()
+        ahead = session.preview_next_step()
         session.step()
         kinds.append(session.steps[-1].kind)
         assert session.steps[-1] is ahead.steps[-1]
@@ -40,7 +40,7 @@ def test_a_step_worked_out_ahead_is_taken_as_it_was_worked_out_and_only_then():
     fresh = mouse_session()
     for _ in range(4):
         fresh.step()
-    ahead = fresh.peek()  # an update
+    ahead = fresh.preview_next_step()  # an update
     fresh.back()
     fresh.step()
     fresh.step()

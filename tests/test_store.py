@@ -9,7 +9,7 @@ import redis
 from app.core import datasets
 from app.stores.redis_store import RedisStore
 from app.core.session import Session, StepRefused
-from app.stores.base import Seen, StaleVersion, UnknownSession
+from app.stores.base import Precondition, StaleVersion, UnknownSession
 from app.stores.memory import MemoryStore
 from app.web import presentation
 
@@ -110,9 +110,9 @@ def test_a_step_sent_again_from_the_version_it_saw_answers_the_version_it_made(n
     store = new_store()
     session = new_session()
     store.put(session)
-    seen = Seen(version=1, request="init")
-    first = store.apply(session.id, Session.step, seen=seen)
-    again = new_store().apply(session.id, Session.step, seen=seen)  # its answer was lost
+    precondition = Precondition(version=1, request="init")
+    first = store.apply(session.id, Session.step, precondition=precondition)
+    again = new_store().apply(session.id, Session.step, precondition=precondition)  # its answer was lost
     assert (first.version, again.version) == (2, 2)
     assert presentation.state(again.session) == presentation.state(first.session)
     assert [step.kind for step in store.get(session.id).steps] == ["init"]
@@ -124,11 +124,11 @@ def test_a_step_from_a_version_the_session_has_left_is_refused_with_the_session_
     store = new_store()
     session = new_session()
     store.put(session)
-    store.apply(session.id, Session.step, seen=Seen(1, "init"))
-    new_store().apply(session.id, Session.step, seen=Seen(2, "assign"))  # another tab
+    store.apply(session.id, Session.step, precondition=Precondition(1, "init"))
+    new_store().apply(session.id, Session.step, precondition=Precondition(2, "assign"))  # another tab
     with pytest.raises(StaleVersion) as stale:
-        store.apply(session.id, Session.step, seen=Seen(2, "assign from here"))
+        store.apply(session.id, Session.step, precondition=Precondition(2, "assign from here"))
     assert stale.value.seen_version == 2 and stale.value.current.version == 3
     assert stale.value.current.session.phase == "assigned"
     assert [step.kind for step in store.get(session.id).steps] == ["init", "assign"]
-    assert store.apply(session.id, Session.step, seen=Seen(3, "update")).version == 4
+    assert store.apply(session.id, Session.step, precondition=Precondition(3, "update")).version == 4

@@ -42,8 +42,8 @@ def init_centroids(X, k, method, seed, x_squared_norms=None):
     if method == "random":
         return _init_random(X, k, random_state)
     if method == "kmeans++":
-        kept = [pick.kept for pick in kmeans_plusplus_picks(X, k, seed, x_squared_norms)]
-        return X[kept]
+        chosen = [pick.kept for pick in kmeans_plusplus_picks(X, k, seed, x_squared_norms)]
+        return X[chosen]
     if method == "farthest":
         return _init_farthest(X, k, random_state)
     if method == "random_partition":
@@ -220,7 +220,7 @@ def iterate(X, centroids):
 
 
 def _moves(X, centroids, labels, sizes):
-    """What the update does besides taking the means, told from what the kernel left
+    """What the update does besides taking the means, found from what the kernel left
     (the labels and the points in each cluster): every point's cluster after it,
     ``labels`` themselves unless a point was relocated, and ``Update.relocations``
     and ``Update.emptied``."""
@@ -236,10 +236,10 @@ def _moves(X, centroids, labels, sizes):
 
 def _relocations(X, centroids, labels, sizes):
     """Which point the kernel's ``_relocate_empty_clusters_dense`` gave to each
-    empty cluster: the same choice, made again to be told (it says nothing)."""
+    empty cluster: the same choice, made again to be reported (the kernel reports nothing)."""
     # With unit weights a cluster the kernel filled holds exactly its one point, and one
     # it could not fill none: clusters of two points or more mean no cluster was empty
-    # (told from the k sizes, not by counting the labels, which is a pass over every point).
+    # (seen from the k sizes, not by counting the labels, which is a pass over every point).
     if sizes.min() >= 2:
         return ()
     empty = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) == 0)

@@ -87,10 +87,10 @@ class Session:
     # that the k-th pick takes leaves it at k, one taken at once after some picks below k.
     # Only the count: the draws are replayed (``picks``), as each holds every point's D².
     picked: int = 0
-    # The session after its next step, once ``peek`` has worked it out (a page asks
-    # what the next step will do before it is clicked): taking that step then costs
-    # no second pass over the data. Not stored either.
-    peeked: "Session | None" = field(default=None, repr=False, compare=False)
+    # The session after its next step, once ``preview_next_step`` has worked it out (a
+    # page asks what the next step will do before it is clicked): taking that step
+    # then costs no second pass over the data. Not stored either.
+    precomputed_next_step: "Session | None" = field(default=None, repr=False, compare=False)
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -162,7 +162,7 @@ class Session:
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
-        self.peeked = None
+        self.precomputed_next_step = None
         self.steps.append(Step("init", centroids=read_only(np.array(start, order="C"))))
 
     def pick(self):
@@ -172,7 +172,7 @@ class Session:
         if self.steps:
             raise StepRefused("already_initialized")
         self.picked += 1
-        self.peeked = None
+        self.precomputed_next_step = None
         if self.picked == self.k:
             self.initialize()
 
@@ -184,7 +184,7 @@ class Session:
             return
         if self.phase == "assigned":
             raise StepRefused("already_assigned")
-        if self._take_foretold("assign"):
+        if self._take_precomputed("assign"):
             return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
@@ -208,7 +208,7 @@ class Session:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
-        if self._take_foretold("update"):
+        if self._take_precomputed("update"):
             return
         old = self.centroids
         update = self.next_update
@@ -224,25 +224,25 @@ class Session:
                                shift=shift, relocations=update.relocations,
                                emptied=update.emptied))
 
-    def _take_foretold(self, kind):
-        """Take the step the look-ahead worked out (``peek``) if it is this session one
-        ``kind`` step on: its very records, nothing worked out again. The look-ahead is
+    def _take_precomputed(self, kind):
+        """Take the step ``preview_next_step`` worked out, if it is this session one ``kind``
+        step on: its very records, nothing worked out again. The precomputed step is
         forgotten either way. Whether it was taken."""
-        ahead, self.peeked = self.peeked, None
+        ahead, self.precomputed_next_step = self.precomputed_next_step, None
         if ahead is None or not _one_step_on(self.steps, ahead.steps, kind):
             return False
         self.steps.append(ahead.steps[-1])
         self.labels, self.next_update = ahead.labels, ahead.next_update
         return True
 
-    def peek(self):
+    def preview_next_step(self):
         """The session after its next step, without taking it (the next step is not
         one: the session itself). Kept, so that taking that step next is free."""
-        if self.peeked is None:
+        if self.precomputed_next_step is None:
             after = self.copy()
             after.step()
-            self.peeked = after
-        return self.peeked
+            self.precomputed_next_step = after
+        return self.precomputed_next_step
 
     def step(self):
         """Whichever step comes next."""
@@ -274,11 +274,11 @@ class Session:
             if not self.picked:
                 raise StepRefused("nothing_to_undo")
             self.picked -= 1
-            self.peeked = None
+            self.precomputed_next_step = None
             return
         if self.steps.pop().kind == "init" and self.picked == self.k:
             self.picked -= 1  # that Init was the last pick
-        self.labels = self.next_update = self.peeked = None
+        self.labels = self.next_update = self.precomputed_next_step = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
@@ -289,7 +289,7 @@ class Session:
     def reset(self):
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
-        self.labels = self.next_update = self.peeked = None
+        self.labels = self.next_update = self.precomputed_next_step = None
         self.picked = 0
 
     def copy(self):
@@ -298,7 +298,7 @@ class Session:
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels,
                        next_update=self.next_update, picked=self.picked,
-                       peeked=self.peeked)
+                       precomputed_next_step=self.precomputed_next_step)
 
     def _centroids_before(self, index):
         """The centroids as they stood before step ``index`` (None before init)."""

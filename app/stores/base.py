@@ -6,10 +6,10 @@
   racing on one session never lose, duplicate or interleave a step. With a
   ``StepLimit``, the step is counted, and refused past the limit. Answers the
   changed session; ``UnknownSession`` when there is none.
-- ``read(id)`` and ``apply(id, action, limit, seen)`` do as ``get`` and
+- ``read(id)`` and ``apply(id, action, limit, precondition)`` do as ``get`` and
   ``change`` but answer the session with its version (``Versioned``): 1 when
-  put, one more with every step saved. Given what the client ``seen`` (the
-  version it stepped from and its request), a step asked again after its answer
+  put, one more with every step saved. Given the client's ``precondition`` (the
+  version it stepped from, from ``If-Match``, and its request), a step asked again after its answer
   was lost answers the version it made, without a second step; a step from a
   version that is gone raises ``StaleVersion`` with the session as it stands.
 - ``delete(id)``, ``ping()``: whether the store answers, and ``durability()``:
@@ -24,7 +24,7 @@ turns them into statuses (``app.web.errors``).
 
 from dataclasses import dataclass
 
-UNREAD = object()  # ``Versioned.linked`` when no linked key was read with the step
+NOT_READ = object()  # ``Versioned.class_code`` when the class was not read with the step
 
 
 @dataclass(frozen=True)
@@ -37,20 +37,20 @@ class StepLimit:
 
 @dataclass(frozen=True)
 class Versioned:
-    """A session as stored: its version, and the mark of the step that made it.
+    """A session as stored: its version, and the ``request_key`` of the step that made it.
 
-    ``linked``: after a step saved in Redis, the value of the key the store was
-    told to read with it (``RedisStore.linked_key``: the class that follows the
-    session, if any), read in the same round trip; ``UNREAD`` otherwise."""
+    ``class_code``: after a step saved in Redis, the value of the key the store was
+    told to read with it (``RedisStore.class_key``: the class that follows the
+    session, if any), read in the same round trip; ``NOT_READ`` otherwise."""
 
     version: int
     session: object
-    mark: str = None
-    linked: object = UNREAD
+    request_key: str = None
+    class_code: object = NOT_READ
 
 
 @dataclass(frozen=True)
-class Seen:
+class Precondition:
     """What a client saw when it asked for a step: the session's version, and a
     fingerprint of its request (the same bytes sent again give the same one)."""
 
@@ -58,7 +58,8 @@ class Seen:
     request: str
 
     @property
-    def mark(self):
+    def request_key(self):
+        # The version and the fingerprint: a request sent again is known by it.
         """Kept with the version this step makes: a request sent again is known by it."""
         return f"{self.version}:{self.request}"
 
@@ -71,12 +72,12 @@ class Durability:
     detail: str
 
 
-def replayed_or_stale(seen, current):
-    """``current`` if it is what the step ``seen`` made (the request sent again);
+def replayed_or_stale(precondition, current):
+    """``current`` if it is what the step asked with ``precondition`` made (the request sent again);
     ``StaleVersion`` if the session moved on without it."""
-    if current.mark == seen.mark:
+    if current.request_key == precondition.request_key:
         return current
-    raise StaleVersion(seen.version, current)
+    raise StaleVersion(precondition.version, current)
 
 
 class StoreError(Exception):

@@ -69,9 +69,9 @@ class MemoryStore:
         """Take one step on the session: ``action`` on a copy, which takes its place."""
         return self.apply(session_id, action, limit).session
 
-    def apply(self, session_id, action, limit=None, seen=None):
+    def apply(self, session_id, action, limit=None, precondition=None):
         """``change``, answering the session with its new version; from the version
-        ``seen``, if given (see ``base``)."""
+        ``precondition``, if given (see ``base``)."""
         with self._guard:
             if limit is not None and session_id in self._sessions:
                 self._count_step(session_id, limit)
@@ -81,11 +81,12 @@ class MemoryStore:
                 current = self.read(session_id)
                 if current is None:
                     raise UnknownSession(session_id)
-                if seen is not None and seen.version != current.version:
-                    return replayed_or_stale(seen, current)
+                if precondition is not None and precondition.version != current.version:
+                    return replayed_or_stale(precondition, current)
                 changed = current.session.copy()
                 action(changed)
-                changed = Versioned(current.version + 1, changed, seen and seen.mark)
+                changed = Versioned(current.version + 1, changed,
+                                    precondition and precondition.request_key)
                 with self._guard:
                     if session_id in self._sessions:  # not deleted meanwhile
                         self._sessions[session_id] = (changed, self._clock())

@@ -20,7 +20,7 @@ import time
 import redis
 
 from app.core.classroom import Classroom, Event
-from app.stores.base import UNREAD, StoreUnavailable
+from app.stores.base import NOT_READ, StoreUnavailable
 from app.stores.live import (Broker, ClassEnded, CodeTaken, SessionTaught, TooManyClasses,
                              TooManyFollowers, UnknownClass)
 from app.stores.redis_store import _unreachable_as_unavailable
@@ -171,15 +171,15 @@ class RedisClassrooms:
         return f"{self.prefix}class-session:{session_id}"
 
     @_unreachable_as_unavailable
-    def of_session(self, session_id, linked=UNREAD):
-        """The open class following the session, or None. ``linked``: the value of
+    def of_session(self, session_id, class_code=NOT_READ):
+        """The open class following the session, or None. ``class_code``: the value of
         ``session_key`` if it was read already (with the step, by the session store)."""
-        if linked is UNREAD:
-            linked = self.client.get(self.session_key(session_id))
-            linked = linked and linked.decode()
-        if linked is None:
+        if class_code is NOT_READ:
+            class_code = self.client.get(self.session_key(session_id))
+            class_code = class_code and class_code.decode()
+        if class_code is None:
             return None
-        classroom = self.get(linked)
+        classroom = self.get(class_code)
         if classroom is None or classroom.ended or classroom.session_id != session_id:
             return None
         return classroom

@@ -16,7 +16,7 @@ from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
 from app.web.openapi import openapi_document
 from app.core.session import Session
-from app.stores.base import Seen, StaleVersion, UnknownSession
+from app.stores.base import Precondition, StaleVersion, UnknownSession
 from app.web.security import rate_limited
 from app.web.sessions import find_session, get_datasets, get_store
 
@@ -168,22 +168,22 @@ def _apply(session_id, action):
     again after its answer was lost, it answers the state it made; from a version
     the session has left (another tab stepped it), a 412 with the state as it is."""
     asked_for = _state_query()
-    seen = _seen()
-    kept_labels = False  # whether the step left the labels as they were (an Update's)
+    precondition = _precondition()
+    labels_unchanged = False  # whether the step left the labels as they were (an Update's)
 
     def taken(session):
-        nonlocal kept_labels
+        nonlocal labels_unchanged
         before = session.labels
         action(session)
-        kept_labels = before is not None and session.labels is before
+        labels_unchanged = before is not None and session.labels is before
 
     try:
         found = get_store().apply(session_id, taken, limit=current_app.extensions["step_limit"],
-                                  seen=seen)
+                                  precondition=precondition)
     except StaleVersion as stale:
         found = stale.current
         raise ApiError(412, f"this run moved on elsewhere (another tab or window?): the step "
-                            f"was asked from version {seen.version}, the run is at version "
+                            f"was asked from version {precondition.version}, the run is at version "
                             f"{found.version}; here it is as it stands",
                        headers={"ETag": f'"{found.version}"'},
                        fields={"state": _with_ahead(
@@ -193,7 +193,7 @@ def _apply(session_id, action):
     for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
         announce(found, state)
     answer = _with_ahead(state, found.session, asked_for)
-    if asked_for.ahead and seen is not None and kept_labels:
+    if asked_for.ahead and precondition is not None and labels_unchanged:
         # The client named the version it stepped from, so it has that version's labels,
         # which the step kept: not sent again (a third of an iteration's bytes).
         answer = {key: value for key, value in answer.items() if key != "labels"}
@@ -205,21 +205,21 @@ def _apply(session_id, action):
 _IF_MATCH = re.compile(schemas.IF_MATCH)
 
 
-def _seen():
+def _precondition():
     """The version an ``If-Match`` header names, and the request's fingerprint; None
     without one (an empty one, or ``*``: any version). Read as documented, strictly: one quoted
     version of ASCII digits (not W/"7", not 7 unquoted, not "²", which str.isdigit takes)."""
-    said = request.headers.get("If-Match", "")
-    if not said.strip():
+    header = request.headers.get("If-Match", "")
+    if not header.strip():
         return None  # none, or empty: no version named
-    tag = _IF_MATCH.fullmatch(said.strip())
+    tag = _IF_MATCH.fullmatch(header.strip())
     if tag is None:
         raise ApiError(400, f"If-Match should be one ETag of this session, e.g. \"7\", "
-                            f"not {said[:40]!r}")
+                            f"not {header[:40]!r}")
     if tag.group("version") is None:
         return None  # *
     fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data())
-    return Seen(version=int(tag.group("version")), request=fingerprint.hexdigest()[:16])
+    return Precondition(version=int(tag.group("version")), request=fingerprint.hexdigest()[:16])
 
 
 def _with_ahead(state, session, asked_for):

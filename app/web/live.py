@@ -51,7 +51,7 @@ def init_app(app):
 
         sessions = app.extensions["session_store"]
         store = RedisClassrooms(sessions.client, **sizes)
-        sessions.linked_key = store.session_key  # a step reads its class in its round trip
+        sessions.class_key = store.session_key  # a step reads its class in its round trip
     else:
         from app.stores.live import MemoryClassrooms
 
@@ -200,7 +200,7 @@ def announce_step(found, state):
     by a class's trouble."""
     store = get_classes()
     try:
-        classroom = store.of_session(found.session.id, found.linked)
+        classroom = store.of_session(found.session.id, found.class_code)
         if classroom is not None:
             store.publish(classroom.code, "step", _encode({"state": _followed(state)}))
     except StoreError as error:

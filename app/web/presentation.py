@@ -117,30 +117,30 @@ def events(session, drawn=None):
         return [_pick_event(session, drawn, words["picks"])]
     if not session.steps:
         return []
-    said = words["steps"]
+    phrases = words["steps"]
     step = session.steps[-1]
     if step.kind == "init":
         message = words["starts"][session.init]["done"].format(k=session.k, seed=session.seed)
         shown = [{"type": "init", "message": message}]
     elif step.kind == "assign":
         first = sum(s.kind == "assign" for s in session.steps) == 1
-        shown = [{"type": "assign", "message": _changed_message(said, step.changed, first)}]
+        shown = [{"type": "assign", "message": _changed_message(phrases, step.changed, first)}]
         if step.final_update:
-            shown.append({"type": "final_update", "message": said["final_update"]})
+            shown.append({"type": "final_update", "message": phrases["final_update"]})
         elif step.changed == 0:
-            shown.append({"type": "converged", "message": said["converged"]})
+            shown.append({"type": "converged", "message": phrases["converged"]})
     else:
-        shown = [{"type": "update", "message": said["update"].format(shift=step.shift)}]
+        shown = [{"type": "update", "message": phrases["update"].format(shift=step.shift)}]
         shown += [{
             "type": "empty_cluster", "cluster": cluster, "point": point,
-            "message": said["empty_cluster"].format(cluster=cluster, point=point),
+            "message": phrases["empty_cluster"].format(cluster=cluster, point=point),
         } for cluster, point in step.relocations]
-        shown += [_emptied_event(said, *emptied, relocated=bool(step.relocations))
+        shown += [_emptied_event(phrases, *emptied, relocated=bool(step.relocations))
                   for emptied in step.emptied]
         if session.converged:
-            shown.append({"type": "converged", "message": said["converged_update"]})
+            shown.append({"type": "converged", "message": phrases["converged_update"]})
     if step.stopped:
-        shown.append({"type": "stopped", "message": said["stopped"]})
+        shown.append({"type": "stopped", "message": phrases["stopped"]})
     return shown
 
 
@@ -152,11 +152,11 @@ def picks(session, drawn, packed=False):
         return None
     data = session.data
     last = drawn[session.picked - 1]
-    kept = [pick.kept for pick in drawn[:session.picked]]
+    chosen = [pick.kept for pick in drawn[:session.picked]]
     shown = {
         "picked": session.picked,
-        "indices": kept,
-        "centres": data.view[kept].tolist(),
+        "indices": chosen,
+        "centres": data.view[chosen].tolist(),
         "last": {
             "number": session.picked,
             "candidates": last.candidates.tolist(),
@@ -167,14 +167,14 @@ def picks(session, drawn, packed=False):
         },
         "next": None,
     }
-    said = teaching()["picks"]
-    shown["legend"] = said["legend_candidates"].format(number=session.picked)
+    phrases = teaching()["picks"]
+    shown["legend"] = phrases["legend_candidates"].format(number=session.picked)
     if session.picked < session.k:
         number = session.picked + 1
         shown["next"] = _next_chances(drawn[session.picked], packed)
-        shown["next"]["prompt"] = said["next"].format(number=number, k=session.k)
+        shown["next"]["prompt"] = phrases["next"].format(number=number, k=session.k)
         largest = _percent(shown["next"]["largest"])
-        shown["legend"] = " ".join([said["legend_chances"].format(number=number, largest=largest),
+        shown["legend"] = " ".join([phrases["legend_chances"].format(number=number, largest=largest),
                                     shown["legend"]])
     return shown
 
@@ -187,26 +187,26 @@ def _next_chances(coming, packed):
     largest = farthest / coming.potential if coming.potential > 0 else 0.0
     weights = coming.closest / farthest if farthest > 0 else np.zeros_like(coming.closest)
     steps = np.rint(weights * WEIGHT_STEPS)
-    told = pack(steps, "uint16") if packed else (steps / WEIGHT_STEPS).tolist()
-    return {"weights": told, "steps": WEIGHT_STEPS, "largest": float(largest)}
+    weights = pack(steps, "uint16") if packed else (steps / WEIGHT_STEPS).tolist()
+    return {"weights": weights, "steps": WEIGHT_STEPS, "largest": float(largest)}
 
 
-def _pick_event(session, drawn, said):
+def _pick_event(session, drawn, phrases):
     """What the last pick drew and kept, in a teacher's words."""
     last = drawn[session.picked - 1]
     n = session.data.n_samples
     number, k = session.picked, session.k
     if number == 1:
-        message = said["first"].format(k=k, kept=last.kept, chance=_percent(1 / n))
+        message = phrases["first"].format(k=k, kept=last.kept, chance=_percent(1 / n))
     else:
         best = int(np.argmin(last.potentials))
         others = [f"{value:.4g}" for index, value in enumerate(last.potentials) if index != best]
-        message = said["later"].format(
+        message = phrases["later"].format(
             number=number, k=k, count=len(last.candidates), kept=last.kept,
             potential=f"{last.potentials[best]:.4g}", others=", ".join(others),
             chance=_percent(last.chances(n)[last.kept]), even=_percent(1 / n))
     if number == k:
-        message += " " + said["all"].format(k=k, seed=session.seed)
+        message += " " + phrases["all"].format(k=k, seed=session.seed)
     return {"type": "pick", "number": number, "kept": last.kept, "message": message}
 
 
@@ -227,10 +227,10 @@ def ahead(session, shown, packed=False):
     takes it: the same engine gives the same answer."""
     if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
         return None
-    after = session.peek()
+    after = session.preview_next_step()
     # Labels the step keeps (an Update's) are the very array: not packed again to compare.
-    told = state(after, packed=packed, with_labels=after.labels is not session.labels)
-    return {key: value for key, value in told.items() if shown.get(key) != value}
+    preview = state(after, packed=packed, with_labels=after.labels is not session.labels)
+    return {key: value for key, value in preview.items() if shown.get(key) != value}
 
 
 def full_centroids(session):
@@ -275,22 +275,22 @@ def _in_view(data, centroids):
     return shown
 
 
-def _emptied_event(said, cluster, largest, size, relocated):
+def _emptied_event(phrases, cluster, largest, size, relocated):
     """A cluster an update left with no point: where scikit-learn puts its centroid."""
-    why = said["emptied_why_relocated" if relocated else "emptied_why_still"]
-    where = said["emptied_where_before" if cluster < largest else "emptied_where_after"]
+    why = phrases["emptied_why_relocated" if relocated else "emptied_why_still"]
+    where = phrases["emptied_where_before" if cluster < largest else "emptied_where_after"]
     where = where.format(largest=largest, size=size)
     return {
         "type": "empty_cluster", "cluster": cluster, "point": None, "largest": largest,
-        "message": said["emptied"].format(cluster=cluster, why=why, where=where),
+        "message": phrases["emptied"].format(cluster=cluster, why=why, where=where),
     }
 
 
-def _changed_message(said, changed, first):
+def _changed_message(phrases, changed, first):
     if first:
-        return said["assign_first"].format(changed=changed)
+        return phrases["assign_first"].format(changed=changed)
     if changed == 0:
-        return said["assign_none"]
+        return phrases["assign_none"]
     if changed == 1:
-        return said["assign_one"]
-    return said["assign_many"].format(changed=changed)
+        return phrases["assign_one"]
+    return phrases["assign_many"].format(changed=changed)
