@@ -31,6 +31,7 @@ def create_app(test_config=None):
     if app.config.get("PREPARE_AT_START", not app.config["TESTING"]):
         library.prepare_at_start()
 
+    from app.services.sessions import PrecomputedSteps
     from app.web import errors, health, presentation, query
     from app.web.json_provider import OrjsonProvider
 
@@ -38,6 +39,7 @@ def create_app(test_config=None):
     app.extensions["presentation_cache"] = presentation.Cache()
     app.extensions["query_cache"] = query.Cache()
     app.extensions["session_store"] = _session_store(app, library)
+    app.extensions["precomputed_steps"] = PrecomputedSteps()
     errors.register(app)
     app.register_blueprint(health.bp)
 
@@ -72,12 +74,15 @@ def _session_store(app, library):
         return MemoryStore(max_sessions=config["MAX_SESSIONS"],
                            idle_seconds=config["SESSION_IDLE_SECONDS"])
     from app.stores.base import StoreUnavailable
+    from app.stores.redis_live import session_class_key
     from app.stores.redis_store import RedisStore
 
     where = f"REDIS_URL={_without_password(config['REDIS_URL'])}"
     store = RedisStore.from_url(config["REDIS_URL"], idle_seconds=config["SESSION_IDLE_SECONDS"],
                                 step_seconds=config["MAX_COMPUTE_SECONDS"],
-                                timeout=config["REDIS_TIMEOUT_SECONDS"], datasets=library)
+                                timeout=config["REDIS_TIMEOUT_SECONDS"], datasets=library,
+                                # a step reads the class following its session in its round trip
+                                class_key=session_class_key)
     try:
         durability = store.durability()
     except StoreUnavailable as error:

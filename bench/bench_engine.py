@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The app first: it sets how scikit-learn's OpenMP threads wait, for both sides.
 from app import create_app  # noqa: E402
 from app.core import engine, kernel, metrics  # noqa: E402
+from app.services.sessions import PrecomputedSteps  # noqa: E402
+from app.stores.base import Versioned  # noqa: E402
 from app.web import presentation  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -151,7 +153,6 @@ def _side_by_side(client, session_id, X, start, repeat):
 def _where_the_time_goes(client, session_id, repeat):
     """The parts of an assign + update, timed apart on the same session."""
     session = _stored(client, session_id).copy()
-    session.precomputed_next_step = None  # the step worked out ahead would make Session.assign free
     data = session.data
     centroids = session.centroids
     assigned = session.copy()
@@ -169,8 +170,8 @@ def _where_the_time_goes(client, session_id, repeat):
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
-        "Session.preview_next_step after an update (the look-ahead's assign)":
-            lambda: _updated(assigned).preview_next_step(),
+        "the look-ahead's assign after an update (PrecomputedSteps.preview)":
+            lambda: PrecomputedSteps().preview(Versioned(1, _updated(assigned))),
         "presentation.state() after an update": lambda: presentation.state(_updated(assigned)),
         "  of which the labels as a list": lambda: assigned.labels.tolist(),
         "  packed instead (?packed=1)": lambda: presentation.state(_updated(assigned),

@@ -38,7 +38,7 @@ def test_a_step_takes_the_place_of_the_session_and_what_was_read_before_stays_wh
     session = new_session()
     store.put(session)
     before = store.get(session.id)
-    stepped = store.change(session.id, Session.step)
+    stepped = store.apply(session.id, Session.step).session
     assert [step.kind for step in stepped.steps] == ["init"]
     assert presentation.state(new_store().get(session.id)) == presentation.state(stepped)
     assert before.steps == [] and before.phase == "new"
@@ -48,14 +48,14 @@ def test_a_step_that_fails_leaves_the_session_as_it_was(new_store):
     store = new_store()
     session = new_session()
     store.put(session)
-    store.change(session.id, Session.step)
+    store.apply(session.id, Session.step).session
 
     def step_then_fail(current):
         current.step()
         raise StepRefused("changed, then refused")
 
     with pytest.raises(StepRefused):
-        store.change(session.id, step_then_fail)
+        store.apply(session.id, step_then_fail).session
     for reader in (store, new_store()):
         assert [step.kind for step in reader.get(session.id).steps] == ["init"]
 
@@ -70,7 +70,7 @@ def test_racing_steps_on_one_session_are_all_kept_in_order(new_store):
     def click(store):
         start.wait()
         for _ in range(5):
-            store.change(session.id, Session.step)
+            store.apply(session.id, Session.step).session
 
     threads = [threading.Thread(target=click, args=(stores[i % 2],)) for i in range(8)]
     for thread in threads:
@@ -87,7 +87,7 @@ def test_an_unknown_session_is_a_404(new_store):
     store = new_store()
     assert store.get("no such session") is None
     with pytest.raises(UnknownSession) as unknown:
-        store.change("no such session", Session.step)
+        store.apply("no such session", Session.step).session
     assert unknown.value.session_id == "no such session"
 
 
@@ -100,10 +100,10 @@ def test_a_session_deleted_during_its_step_in_memory_stays_deleted():
         current.step()
         store.delete(session.id)
 
-    store.change(session.id, step_and_delete)
+    store.apply(session.id, step_and_delete).session
     assert store.get(session.id) is None
     with pytest.raises(UnknownSession):
-        store.change(session.id, Session.step)
+        store.apply(session.id, Session.step).session
 
 
 def test_a_step_sent_again_from_the_version_it_saw_answers_the_version_it_made(new_store):

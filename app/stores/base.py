@@ -1,14 +1,13 @@
 """Where sessions live between requests: one small interface, two stores.
 
-- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None.
-- ``change(id, action, limit)`` takes one step: ``action(session)`` changes a
-  copy of the session, which then takes its place, atomically. Two clicks
-  racing on one session never lose, duplicate or interleave a step. With a
-  ``StepLimit``, the step is counted, and refused past the limit. Answers the
-  changed session; ``UnknownSession`` when there is none.
-- ``read(id)`` and ``apply(id, action, limit, precondition)`` do as ``get`` and
-  ``change`` but answer the session with its version (``Versioned``): 1 when
-  put, one more with every step saved. Given the client's ``precondition`` (the
+- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None;
+  ``read(id)`` gives it with its version (``Versioned``): 1 when put, one more
+  with every step saved.
+- ``apply(id, action, limit, precondition)`` takes one step: ``action(session)``
+  changes a copy of the session, which then takes its place, atomically, and
+  answers it with its new version. Two clicks racing on one session never lose,
+  duplicate or interleave a step. With a ``StepLimit``, the step is counted, and
+  refused past the limit; ``UnknownSession`` when there is none. Given the client's ``precondition`` (the
   version it stepped from, from ``If-Match``, and its request), a step asked again after its answer
   was lost answers the version it made, without a second step; a step from a
   version that is gone raises ``StaleVersion`` with the session as it stands.
@@ -23,6 +22,7 @@ turns them into statuses (``app.web.errors``).
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 NOT_READ = object()  # ``Versioned.class_code`` when the class was not read with the step
 
@@ -78,6 +78,58 @@ def replayed_or_stale(precondition, current):
     if current.request_key == precondition.request_key:
         return current
     raise StaleVersion(precondition.version, current)
+
+
+class SessionStore(Protocol):
+    """Where sessions live between requests (``MemoryStore``, ``RedisStore``)."""
+
+    def put(self, session) -> None: ...
+
+    def get(self, session_id): ...
+
+    def read(self, session_id) -> "Versioned | None": ...
+
+    def apply(self, session_id, action, limit: StepLimit | None = None,
+              precondition: Precondition | None = None) -> Versioned: ...
+
+    def delete(self, session_id) -> bool: ...
+
+    def ping(self) -> bool: ...
+
+    def durability(self) -> Durability: ...
+
+
+class ClassStore(Protocol):
+    """Where live classes live, and how their events reach every follower
+    (``MemoryClassrooms``, ``RedisClassrooms``; see ``app.stores.live``)."""
+
+    def open(self, classroom): ...
+
+    def get(self, code): ...
+
+    def of_session(self, session_id, class_code=NOT_READ): ...
+
+    def change(self, code, **fields): ...
+
+    def touch(self, code): ...
+
+    def end(self, code, data): ...
+
+    def publish(self, code, kind, data): ...
+
+    def last_event_id(self, code) -> int: ...
+
+    def events_after(self, code, event_id): ...
+
+    def listen(self, code): ...
+
+    def follow(self, code, follower, seconds, limit): ...
+
+    def unfollow(self, code, follower): ...
+
+    def followers(self, code): ...
+
+    def ping(self) -> bool: ...
 
 
 class StoreError(Exception):

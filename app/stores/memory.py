@@ -65,13 +65,10 @@ class MemoryStore:
             self._expire()
             return len(self._sessions)
 
-    def change(self, session_id, action, limit=None):
-        """Take one step on the session: ``action`` on a copy, which takes its place."""
-        return self.apply(session_id, action, limit).session
-
     def apply(self, session_id, action, limit=None, precondition=None):
-        """``change``, answering the session with its new version; from the version
-        ``precondition``, if given (see ``base``)."""
+        """Take one step: ``action`` on a copy of the session, saved over the version it
+        was taken from, answered with its new version; from the version
+        ``precondition`` names, if given (see ``base``)."""
         with self._guard:
             if limit is not None and session_id in self._sessions:
                 self._count_step(session_id, limit)

@@ -125,6 +125,12 @@ def _now_ms():
     return int(time.time() * 1000)
 
 
+def session_class_key(session_id, prefix="kmeans:"):
+    """The key that links a session to the class following it (its code): the session
+    store reads it in the round trip of a step (``RedisStore(class_key=...)``)."""
+    return f"{prefix}class-session:{session_id}"
+
+
 class RedisClassrooms:
     """Classes in Redis, their events on one pub/sub channel."""
 
@@ -168,7 +174,7 @@ class RedisClassrooms:
 
     def session_key(self, session_id):
         """The key that links a session to the class following it (its code)."""
-        return f"{self.prefix}class-session:{session_id}"
+        return session_class_key(session_id, self.prefix)
 
     @_unreachable_as_unavailable
     def of_session(self, session_id, class_code=NOT_READ):

@@ -102,7 +102,7 @@ class RedisStore:
     """Sessions as versioned records in Redis; each step saved over the version it read."""
 
     def __init__(self, client, idle_seconds, wait_seconds, prefix="kmeans:", cached=1000,
-                 datasets=None):
+                 datasets=None, class_key=None):
         self.client = client
         # Where the records' data sets are rebuilt: the app's (``datasets.Library``);
         # None: the module's defaults, outside an app.
@@ -115,13 +115,14 @@ class RedisStore:
         self._load = client.register_script(LOAD)
         self._save_over = client.register_script(SAVE_OVER)
         self._cache = _Recent(cached)  # id -> Versioned, saved or read here last
-        # A session id's key of another store, read with each step in the same round
-        # trip (``Versioned.class_code``): the live classes' link from a session to its class.
-        self.class_key = None
+        # A session id -> the key of the class following it, read with each step in the
+        # same round trip (``Versioned.class_code``); None: not read.
+        self.class_key = class_key
         self._refused = _Recent(cached)  # id -> when its step window ends, once past its limit
 
     @classmethod
-    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5, datasets=None):
+    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5, datasets=None,
+                 class_key=None):
         """A store on ``url`` whose steps wait at most a step's time (``step_seconds``) more,
         and whose every call waits at most ``timeout`` seconds for Redis."""
         client = redis.Redis.from_url(
@@ -135,7 +136,8 @@ class RedisStore:
                         supported_errors=(redis.ConnectionError,)),
             health_check_interval=30,
         )
-        return cls(client, idle_seconds, wait_seconds=step_seconds + 5, datasets=datasets)
+        return cls(client, idle_seconds, wait_seconds=step_seconds + 5, datasets=datasets,
+                   class_key=class_key)
 
     def _from_record(self, record):
         return from_record(record, self.datasets, self._custom_sets)
@@ -161,15 +163,11 @@ class RedisStore:
         self._cache.pop(session_id)
         return self.client.delete(self._key(session_id)) == 1
 
-    def change(self, session_id, action, limit=None):
-        """Take one step: ``action`` on a copy of the session, saved over the version it
-        was taken from, or taken again from the one saved meanwhile."""
-        return self.apply(session_id, action, limit).session
-
     @_unreachable_as_unavailable
     def apply(self, session_id, action, limit=None, precondition=None):
-        """``change``, answering the session with its new version; from the version
-        ``precondition``, if given (see ``base``): a lost race is then no retry but stale."""
+        """Take one step: ``action`` on a copy of the session, saved over the version it
+        was taken from, answered with its new version; from the version
+        ``precondition`` names, if given (see ``base``): a lost race is then no retry but stale."""
         refused_until = self._refused.get(session_id)
         if refused_until is not None and refused_until > time.monotonic():
             raise TooManySteps(refused_until - time.monotonic())

@@ -15,10 +15,10 @@ from app.web import presentation, query, schemas, validation
 from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
 from app.web.openapi import openapi_document
-from app.core.session import Session
+from app.services import sessions as service
 from app.stores.base import Precondition, StaleVersion, UnknownSession
 from app.web.security import rate_limited
-from app.web.sessions import find_session, get_datasets, get_store
+from app.web.sessions import find_session, get_datasets, get_precomputed, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -52,12 +52,11 @@ def create_session():
     data = _dataset(asked.dataset)
     if asked.k > data.n_samples:
         raise ApiError(400, f"k={asked.k} should be <= n_samples={data.n_samples}")
-    session = Session(data=data, k=asked.k, init=asked.init, seed=asked.seed)
-    get_store().put(session)
-    shown = presentation.state(session, with_points=True, packed=asked_for.packed)
-    response = jsonify(_with_ahead(shown, session, asked_for))
+    found = service.create(get_store(), data, asked.k, asked.init, asked.seed)
+    shown = presentation.state(found.session, with_points=True, packed=asked_for.packed)
+    response = jsonify(with_ahead(shown, found, asked_for))
     response.status_code = 201
-    response.headers["Location"] = f"/api/sessions/{session.id}"
+    response.headers["Location"] = f"/api/sessions/{found.session.id}"
     response.set_etag("1")
     return response
 
@@ -69,7 +68,7 @@ def show_session(session_id):
     if found is None:
         raise UnknownSession(session_id)
     state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
-    response = jsonify(_with_ahead(state, found.session, asked_for))
+    response = jsonify(with_ahead(state, found, asked_for))
     response.set_etag(str(found.version))
     return response
 
@@ -77,7 +76,7 @@ def show_session(session_id):
 @bp.delete("/sessions/<session_id>")
 def delete_session(session_id):
     query.read(request.args, schemas.current().no_query)
-    if not get_store().delete(session_id):
+    if not service.delete(get_store(), get_precomputed(), session_id):
         raise UnknownSession(session_id)
     return "", 204
 
@@ -103,34 +102,20 @@ def init(session_id):
     return _apply(session_id, initialize)
 
 
-@bp.post("/sessions/<session_id>/pick")
-def pick(session_id):
-    return _apply_plain(session_id, Session.pick)
+def _plain_step(name):
+    """The view of a step that takes no body (an empty one, or {}, is fine): one sent
+    with ``Content-Length: 0``, as a page's is, needs no reading."""
+    def view(session_id):
+        if request.content_length != 0:
+            _body(schemas.current().no_body)
+        return _apply(session_id, name)
+    view.__name__ = name
+    return view
 
 
-@bp.post("/sessions/<session_id>/assign")
-def assign(session_id):
-    return _apply_plain(session_id, Session.assign)
-
-
-@bp.post("/sessions/<session_id>/update")
-def update(session_id):
-    return _apply_plain(session_id, Session.update)
-
-
-@bp.post("/sessions/<session_id>/step")
-def step(session_id):
-    return _apply_plain(session_id, Session.step)
-
-
-@bp.post("/sessions/<session_id>/back")
-def back(session_id):
-    return _apply_plain(session_id, Session.back)
-
-
-@bp.post("/sessions/<session_id>/reset")
-def reset(session_id):
-    return _apply_plain(session_id, Session.reset)
+for _name in service.STEPS:  # pick, assign, update, step, back, reset: one table
+    bp.add_url_rule(f"/sessions/<session_id>/{_name}", _name, _plain_step(_name),
+                    methods=["POST"])
 
 
 @bp.post("/sessions/<session_id>/run")
@@ -151,49 +136,34 @@ def _body(model):
     return validation.validated(model, validation.json_body())
 
 
-def _apply_plain(session_id, action):
-    """A step that takes no body (an empty one, or {}, is fine): one sent with
-    ``Content-Length: 0``, as a page's is, needs no reading."""
-    if request.content_length != 0:
-        _body(schemas.current().no_body)
-    return _apply(session_id, action)
-
-
 def _apply(session_id, action):
-    """Count the step against its session's limit and take it (``action`` on the
-    session; the store makes it one atomic change), answer the state (no points)
-    and, in its ETag, the version the step made.
+    """Take the step (``action``: a name of ``service.STEPS`` or a function of the
+    session) by the service, and answer the state (no points) and, in its ETag, the
+    version the step made.
 
     With ``If-Match: "<version>"`` the step is taken from that version only: sent
     again after its answer was lost, it answers the state it made; from a version
     the session has left (another tab stepped it), a 412 with the state as it is."""
     asked_for = _state_query()
     precondition = _precondition()
-    labels_unchanged = False  # whether the step left the labels as they were (an Update's)
-
-    def taken(session):
-        nonlocal labels_unchanged
-        before = session.labels
-        action(session)
-        labels_unchanged = before is not None and session.labels is before
-
     try:
-        found = get_store().apply(session_id, taken, limit=current_app.extensions["step_limit"],
-                                  precondition=precondition)
+        stepped = service.step(
+            get_store(), get_precomputed(), session_id, action,
+            limit=current_app.extensions["step_limit"], precondition=precondition,
+            present=lambda session: presentation.state(session, packed=asked_for.packed),
+            after_step=current_app.extensions.get("after_step", ()))  # a live class's
     except StaleVersion as stale:
         found = stale.current
         raise ApiError(412, f"this run moved on elsewhere (another tab or window?): the step "
                             f"was asked from version {precondition.version}, the run is at version "
                             f"{found.version}; here it is as it stands",
                        headers={"ETag": f'"{found.version}"'},
-                       fields={"state": _with_ahead(
+                       fields={"state": with_ahead(
                            presentation.state(found.session, packed=asked_for.packed),
-                           found.session, asked_for)}) from None
-    state = presentation.state(found.session, packed=asked_for.packed)
-    for announce in current_app.extensions.get("after_step", ()):  # a live class (app.web.live)
-        announce(found, state)
-    answer = _with_ahead(state, found.session, asked_for)
-    if asked_for.ahead and precondition is not None and labels_unchanged:
+                           found, asked_for)}) from None
+    found = stepped.found
+    answer = with_ahead(stepped.state, found, asked_for)
+    if asked_for.ahead and precondition is not None and stepped.labels_unchanged:
         # The client named the version it stepped from, so it has that version's labels,
         # which the step kept: not sent again (a third of an iteration's bytes).
         answer = {key: value for key, value in answer.items() if key != "labels"}
@@ -222,11 +192,14 @@ def _precondition():
     return Precondition(version=int(tag.group("version")), request=fingerprint.hexdigest()[:16])
 
 
-def _with_ahead(state, session, asked_for):
-    """Asked with ``?ahead=1``, the answer (``state``, the session's) says under
-    "next" what the next step would change (``presentation.ahead``)."""
+def with_ahead(state, found, asked_for):
+    """Asked with ``?ahead=1``, the answer (``state``, of ``found``: a stored session
+    and its version) says under "next" what the next step would change
+    (``presentation.ahead``), worked out once and kept for when that step is taken."""
     if asked_for.ahead:
-        state["next"] = presentation.ahead(session, state, packed=asked_for.packed)
+        state["next"] = presentation.ahead(
+            found.session, lambda: get_precomputed().preview(found), state,
+            packed=asked_for.packed)
     return state
 
 

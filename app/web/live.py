@@ -29,7 +29,9 @@ from app.core.classroom import Classroom, Event
 from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
+from app.services import sessions as sessions_service
 from app.web import presentation, query, schemas, validation
+from app.web.api import with_ahead
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
 from app.web.sessions import find_session, get_store
@@ -51,7 +53,6 @@ def init_app(app):
 
         sessions = app.extensions["session_store"]
         store = RedisClassrooms(sessions.client, **sizes)
-        sessions.class_key = store.session_key  # a step reads its class in its round trip
     else:
         from app.stores.live import MemoryClassrooms
 
@@ -146,15 +147,11 @@ def fork(code):
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
     asked_for = query.read(request.args, schemas.current().state)
-    session = find_session(classroom.session_id).copy()
-    session.id = new_session_id()
-    get_store().put(session)
-    state = presentation.state(session, with_points=True, packed=asked_for.packed)
-    if asked_for.ahead:
-        state["next"] = presentation.ahead(session, state, packed=asked_for.packed)
-    response = jsonify(state)
+    found = sessions_service.fork(get_store(), find_session(classroom.session_id))
+    state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
+    response = jsonify(with_ahead(state, found, asked_for))
     response.status_code = 201
-    response.headers["Location"] = f"/api/sessions/{session.id}"
+    response.headers["Location"] = f"/api/sessions/{found.session.id}"
     return response
 
 

@@ -218,16 +218,17 @@ def _percent(chance):
     return f"{value:.2g} %" if value >= 0.001 else "under 0.001 %"
 
 
-def ahead(session, shown, packed=False):
+def ahead(session, preview, shown, packed=False):
     """What the next step would change in ``shown`` (``session``'s state), without
-    taking it: the fields whose values it would change. None when nothing can be
-    told ahead: converged, or a manual start waiting for the student's centroids.
+    taking it: the fields whose values it would change. ``preview()`` gives the session
+    after that step (``services.sessions.PrecomputedSteps``). None when nothing can be
+    said ahead: converged, or a manual start waiting for the student's centroids.
 
     A page that has this can draw a step the moment it is clicked, while the server
     takes it: the same engine gives the same answer."""
     if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
         return None
-    after = session.preview_next_step()
+    after = preview()
     # Labels the step keeps (an Update's) are the very array: not packed again to compare.
     preview = state(after, packed=packed, with_labels=after.labels is not session.labels)
     return {key: value for key, value in preview.items() if shown.get(key) != value}

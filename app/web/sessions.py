@@ -15,6 +15,11 @@ def get_datasets():
     return current_app.extensions["datasets"]
 
 
+def get_precomputed():
+    """The steps worked out ahead (``services.sessions.PrecomputedSteps``) of the app."""
+    return current_app.extensions["precomputed_steps"]
+
+
 def find_session(session_id):
     """The session as it stands (whole: steps never change a stored session in place)."""
     session = get_store().get(session_id)
