@@ -61,6 +61,10 @@ def create_app(test_config=None):
     from app.web import live
 
     live.init_app(app)
+    if app.config["TESTING"]:
+        from app.web.operations import check_answers
+
+        check_answers(app)  # every answer against the model its operation declares
     return app
 
 

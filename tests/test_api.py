@@ -203,12 +203,10 @@ def test_the_openapi_document_describes_every_api_route(client, app):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api"):
-            continue
-        path = re.sub(r"<(\w+)>", r"{\1}", rule.rule)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert (path, method.lower()) in documented, (path, method)
+    routed = {(re.sub(r"<(\w+)>", r"{\1}", rule.rule), method.lower())
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed == documented  # every /api route, and nothing more
     links = document["paths"]["/api/sessions"]["post"]["responses"]["201"]["links"]
     assert {"assign", "update", "step", "run", "back", "reset", "init"} <= set(links)
 
@@ -570,3 +568,17 @@ def test_every_exception_the_stores_and_the_core_raise_has_a_status_in_the_one_t
     answered_by_the_view = {StaleVersion, CodeTaken}
     assert raised - answered_by_the_view <= set(STATUSES)
     assert all(400 <= status.code < 600 for status in STATUSES.values())
+
+
+def test_under_testing_an_answer_that_does_not_fit_its_declared_model_fails(client, api,
+                                                                           monkeypatch):
+    from pydantic import ValidationError
+
+    from app.web import presentation
+
+    session = api.create()
+    api.step(session["id"], "init")
+    assert client.get(f"/api/sessions/{session['id']}/centroids").status_code == 200
+    monkeypatch.setattr(presentation, "full_centroids", lambda session: {"id": session.id})
+    with pytest.raises(ValidationError, match="Centroids"):
+        client.get(f"/api/sessions/{session['id']}/centroids")

@@ -14,7 +14,8 @@ from app.core import datasets
 from app.web import presentation, query, schemas, validation
 from app.web.catalog import catalog, dataset_entries
 from app.web.errors import ApiError
-from app.web.openapi import openapi_document
+from app.web.openapi import BAD_BODY, NO_SESSION, SESSION, STEP_ERRORS, STEPS, openapi_document
+from app.web.operations import operation
 from app.services import sessions as service
 from app.stores.base import Precondition, StaleVersion, UnknownSession
 from app.web.security import rate_limited
@@ -23,28 +24,31 @@ from app.web.sessions import find_session, get_datasets, get_precomputed, get_st
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-@bp.get("/datasets")
+@operation(bp, "get", "/api/datasets", "Every data set with its parameter schema.",
+           answer=schemas.Catalog)
 def list_datasets():
     query.read(request.args, schemas.current().no_query)
     return jsonify(datasets=dataset_entries(current_app.config["MAX_POINTS"]))
 
 
-@bp.get("/catalog")
+@operation(bp, "get", "/api/catalog", "What the page builds its form from: data sets, "
+           "start methods, limits.", answer=schemas.PageCatalog)
 def show_catalog():
     query.read(request.args, schemas.current().no_query)
     return jsonify(catalog(current_app.config))
 
 
-@bp.get("/openapi.json")
+@operation(bp, "get", "/api/openapi.json", "This document.")
 def openapi():
     query.read(request.args, schemas.current().no_query)
-    document = openapi_document(current_app.config, schemas.current())
-    for paths in current_app.extensions.get("openapi_paths", ()):  # e.g. app.web.live's
-        document["paths"].update(paths(current_app.config))
-    return jsonify(document)
+    return jsonify(openapi_document(current_app.config, schemas.current()))
 
 
-@bp.post("/sessions")
+@operation(bp, "post", "/api/sessions", "Start a session on a data set.",
+           answer=schemas.FullState, status="201", query="state", body="session_create",
+           body_required=True,
+           errors={**BAD_BODY, "429": "Too many new sessions from this address."},
+           extra={"links": True})
 @rate_limited("SESSION_CREATE_LIMIT", "too many new sessions from this address; wait a moment")
 def create_session():
     asked_for = _state_query()
@@ -61,7 +65,9 @@ def create_session():
     return response
 
 
-@bp.get("/sessions/<session_id>")
+@operation(bp, "get", SESSION, "The session in full, with its points.",
+           answer=schemas.FullState, query="state",
+           errors={"400": "Invalid ahead or packed.", **NO_SESSION})
 def show_session(session_id):
     asked_for = _state_query()
     found = get_store().read(session_id)
@@ -73,7 +79,8 @@ def show_session(session_id):
     return response
 
 
-@bp.delete("/sessions/<session_id>")
+@operation(bp, "delete", SESSION, "Forget the session.", status="204",
+           errors={"400": "Unknown query parameter.", **NO_SESSION})
 def delete_session(session_id):
     query.read(request.args, schemas.current().no_query)
     if not service.delete(get_store(), get_precomputed(), session_id):
@@ -81,13 +88,21 @@ def delete_session(session_id):
     return "", 204
 
 
-@bp.get("/sessions/<session_id>/centroids")
+@operation(bp, "get", f"{SESSION}/centroids", schemas.Centroids.__doc__,
+           answer=schemas.Centroids,
+           errors={"400": "Unknown query parameter.", **NO_SESSION, "409": "No centroids yet."})
 def show_centroids(session_id):
     query.read(request.args, schemas.current().no_query)
     return jsonify(presentation.full_centroids(find_session(session_id)))
 
 
-@bp.post("/sessions/<session_id>/init")
+def _step_operation(name, body="no_body"):
+    """A step's declaration: they differ only by their name and body."""
+    return operation(bp, "post", f"{SESSION}/{name}", STEPS[name], operation_id=f"{name}_step",
+                     answer=schemas.State, query="state", body=body, errors=STEP_ERRORS)
+
+
+@_step_operation("init", body="init")
 def init(session_id):
     centroids = _body(schemas.current().init).centroids
 
@@ -114,11 +129,10 @@ def _plain_step(name):
 
 
 for _name in service.STEPS:  # pick, assign, update, step, back, reset: one table
-    bp.add_url_rule(f"/sessions/<session_id>/{_name}", _name, _plain_step(_name),
-                    methods=["POST"])
+    _step_operation(_name)(_plain_step(_name))
 
 
-@bp.post("/sessions/<session_id>/run")
+@_step_operation("run", body="run")
 def run(session_id):
     max_iter = _body(schemas.current().run).max_iter
     deadline = time.monotonic() + current_app.config["MAX_COMPUTE_SECONDS"]

@@ -229,6 +229,7 @@ def requests(config):
 
     return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
                            no_body=NoBody, state=StateQuery, no_query=NoQuery,
+                           class_open=ClassOpen, class_change=ClassChange,
                            elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)
 
 
@@ -419,6 +420,19 @@ class Centroids(Answer):
     sizes: Optional[list[int]]
     image_shape: Optional[list[int]]
     images: Optional[list[list[list[float]]]]
+
+
+class ClassDescription(Answer):
+    """A live class: its code, whether it is held, its followers, and its pages."""
+    code: str
+    hold: bool
+    ended: bool
+    followers: int
+    join_url: str
+    projector_url: str
+    token: Optional[str] = Field(
+        None, description="Only when the class is opened: the teacher's token, sent back "
+                          "as Authorization: Bearer.")
 
 
 class Catalog(Answer):
