@@ -13,7 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 import numpy as np
 import pybase64
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, create_model,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from app.core import datasets, engine, session
@@ -227,7 +228,15 @@ def requests(config):
             None, json_schema_extra=_no_default,
             description="Default: the session's, or kmeans++ for a manual one.")
 
+    # The embed's run, from its query string: k, init and seed as a session takes them
+    # (SessionCreate's very fields); its data set by the data set's own model.
+    EmbedRun = create_model("EmbedRun", __base__=Body, __doc__="The run an embed shows.",
+                            **{name: (SessionCreate.model_fields[name].annotation,
+                                      SessionCreate.model_fields[name])
+                               for name in ("k", "init", "seed")})
+
     return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
+                           embed_run=EmbedRun,
                            no_body=NoBody, state=StateQuery, no_query=NoQuery,
                            class_open=ClassOpen, class_change=ClassChange,
                            elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)
