@@ -7,10 +7,11 @@
   changes a copy of the session, which then takes its place, atomically, and
   answers it with its new version. Two clicks racing on one session never lose,
   duplicate or interleave a step. With a ``StepLimit``, the step is counted, and
-  refused past the limit; ``UnknownSession`` when there is none. Given the client's ``precondition`` (the
-  version it stepped from, from ``If-Match``, and its request), a step asked again after its answer
-  was lost answers the version it made, without a second step; a step from a
-  version that is gone raises ``StaleVersion`` with the session as it stands.
+  refused past the limit; ``UnknownSession`` when there is none. Given the
+  client's ``precondition`` (the version it stepped from, from ``If-Match``, and
+  its request), a step asked again after its answer was lost answers the version
+  it made, without a second step; a step from a version that is gone raises
+  ``StaleVersion`` with the session as it stands.
 - ``delete(id)``, ``ping()``: whether the store answers, and ``durability()``:
   whether its sessions outlive a restart (``Durability``).
 

@@ -58,12 +58,13 @@ if found[1] then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return found
 """
 SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
-# KEYS: session, step count, and the key of the session's class to read (optional). ARGV: the version
-# the step was taken from, the new record, idle ms, steps allowed in the window (0:
-# count nothing), window ms, a token of this save, the step's request_key. Answers {SAVED,
-# the class key's value}; {RACED, version, record, request_key} when another step was saved
-# first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no session. A
-# save sent again because its reply was lost finds its token: saved.
+# KEYS: session, step count, and the key of the session's class to read (optional).
+# ARGV: the version the step was taken from, the new record, idle ms, steps allowed in
+# the window (0: count nothing), window ms, a token of this save, the step's request_key.
+# Answers {SAVED, the class key's value}; {RACED, version, record, request_key} when
+# another step was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when
+# there is no session. A save sent again because its reply was lost finds its token:
+# saved.
 SAVE_OVER = """
 local function saved()
     if KEYS[3] then return {1, redis.call('GET', KEYS[3])} end

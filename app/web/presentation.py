@@ -174,8 +174,8 @@ def picks(session, drawn, packed=False):
         shown["next"] = _next_chances(drawn[session.picked], packed)
         shown["next"]["prompt"] = phrases["next"].format(number=number, k=session.k)
         largest = _percent(shown["next"]["largest"])
-        shown["legend"] = " ".join([phrases["legend_chances"].format(number=number, largest=largest),
-                                    shown["legend"]])
+        chances = phrases["legend_chances"].format(number=number, largest=largest)
+        shown["legend"] = " ".join([chances, shown["legend"]])
     return shown
 
 
