@@ -17,7 +17,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 # MNIST parsed and its PCA computed now, and the built-in data sets' elbows, so that
-# the first student does not wait; the step's compiled inertia (app/core/sums.py) too,
+# the first student does not wait; the step's compiled inertia (app/core/kernel.py) too,
 # kept where the app's user may write, as numba asks of a cache it reads.
 # Before static/ and templates/: changing the page does not redo this layer.
 COPY app/ app/

@@ -22,19 +22,24 @@ def create_app(test_config=None):
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    datasets.configure(cache_bytes=app.config["DATASET_CACHE_BYTES"] or datasets.DEFAULT_CACHE_BYTES,
-                       cache_dir=app.config["CACHE_DIR"])
+    library = app.extensions["datasets"] = datasets.Library(
+        cache_bytes=app.config["DATASET_CACHE_BYTES"] or datasets.DEFAULT_CACHE_BYTES,
+        cache_dir=app.config["CACHE_DIR"])
     # MNIST is prepared as the app starts, in a thread: here rather than in gunicorn's
     # when_ready, so that `flask run` does it too, and so that the process answering
     # "not ready yet" is the one that knows how far it has got. Tests ask for it.
     if app.config.get("PREPARE_AT_START", not app.config["TESTING"]):
-        datasets.prepare_at_start()
+        library.prepare_at_start()
 
-    from app.web import errors, health
+    from app.services.sessions import PrecomputedSteps
+    from app.web import errors, health, presentation, query
     from app.web.json_provider import OrjsonProvider
 
     app.json = OrjsonProvider(app)
-    app.extensions["session_store"] = _session_store(app)
+    app.extensions["presentation_cache"] = presentation.Cache()
+    app.extensions["query_cache"] = query.Cache()
+    app.extensions["session_store"] = _session_store(app, library)
+    app.extensions["precomputed_steps"] = PrecomputedSteps()
     errors.register(app)
     app.register_blueprint(health.bp)
 
@@ -56,10 +61,14 @@ def create_app(test_config=None):
     from app.web import live
 
     live.init_app(app)
+    if app.config["TESTING"]:
+        from app.web.operations import check_answers
+
+        check_answers(app)  # every answer against the model its operation declares
     return app
 
 
-def _session_store(app):
+def _session_store(app, library):
     """In memory; or, with ``REDIS_URL``, in a Redis that answers now and keeps the
     sessions through its restarts (said in the log, and refused if required)."""
     config = app.config
@@ -69,12 +78,15 @@ def _session_store(app):
         return MemoryStore(max_sessions=config["MAX_SESSIONS"],
                            idle_seconds=config["SESSION_IDLE_SECONDS"])
     from app.stores.base import StoreUnavailable
+    from app.stores.redis_live import session_class_key
     from app.stores.redis_store import RedisStore
 
     where = f"REDIS_URL={_without_password(config['REDIS_URL'])}"
     store = RedisStore.from_url(config["REDIS_URL"], idle_seconds=config["SESSION_IDLE_SECONDS"],
                                 step_seconds=config["MAX_COMPUTE_SECONDS"],
-                                timeout=config["REDIS_TIMEOUT_SECONDS"])
+                                timeout=config["REDIS_TIMEOUT_SECONDS"], datasets=library,
+                                # a step reads the class following its session in its round trip
+                                class_key=session_class_key)
     try:
         durability = store.durability()
     except StoreUnavailable as error:

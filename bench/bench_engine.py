@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The app first: it sets how scikit-learn's OpenMP threads wait, for both sides.
 from app import create_app  # noqa: E402
-from app.core import engine, metrics  # noqa: E402
+from app.core import engine, kernel, metrics  # noqa: E402
+from app.services.sessions import PrecomputedSteps  # noqa: E402
+from app.stores.base import Versioned  # noqa: E402
 from app.web import presentation  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -151,7 +153,6 @@ def _side_by_side(client, session_id, X, start, repeat):
 def _where_the_time_goes(client, session_id, repeat):
     """The parts of an assign + update, timed apart on the same session."""
     session = _stored(client, session_id).copy()
-    session.peeked = None  # the step worked out ahead would make Session.assign free
     data = session.data
     centroids = session.centroids
     assigned = session.copy()
@@ -159,18 +160,18 @@ def _where_the_time_goes(client, session_id, repeat):
     labels, _, update = engine.iterate(data.X, centroids)
 
     def inertias():
-        with engine._kernel(data.X) as kernel:
-            return kernel.inertias(centroids, labels, update.centroids, labels)
+        with kernel.lloyd_kernel(data.X) as lloyd:
+            return lloyd.inertias(centroids, labels, update.centroids, labels)
 
     parts = {
         "engine.iterate (the kernel's pass, both inertias)":
             lambda: engine.iterate(data.X, centroids),
-        "  of which both inertias (app.core.sums, one pass)": inertias,
+        "  of which both inertias (app.core.kernel, one pass)": inertias,
         "engine.assign alone (labels and inertia)": lambda: engine.assign(data.X, centroids),
         "Session.assign (iterate, labels kept)": lambda: session.copy().assign(),
         "Session.update (after an assign)": lambda: assigned.copy().update(),
-        "Session.peek after an update (the look-ahead's assign)":
-            lambda: _updated(assigned).peek(),
+        "the look-ahead's assign after an update (PrecomputedSteps.preview)":
+            lambda: PrecomputedSteps().preview(Versioned(1, _updated(assigned))),
         "presentation.state() after an update": lambda: presentation.state(_updated(assigned)),
         "  of which the labels as a list": lambda: assigned.labels.tolist(),
         "  packed instead (?packed=1)": lambda: presentation.state(_updated(assigned),

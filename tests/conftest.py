@@ -140,8 +140,6 @@ def held_preparation(tmp_path, monkeypatch):
         return prepared
 
     monkeypatch.setattr(mnist, "load_mnist_arrays", load)
-    # No data set kept built from earlier tests: as in a process just started.
-    monkeypatch.setattr(datasets._library, "cache", datasets.Cache(datasets.DEFAULT_CACHE_BYTES))
     app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
                       "RATE_LIMITS_ENABLED": False})
     assert held.wait(60)

@@ -7,6 +7,7 @@ iterations, the centroids, labels and inertia of a session are those of
 ``KMeans(init=C0, n_init=1, max_iter=t, tol=0, algorithm="lloyd")``, exactly.
 """
 
+import ast
 import importlib
 import re
 import sys
@@ -20,7 +21,7 @@ import sklearn
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from app.core import datasets, engine, sums
+from app.core import datasets, engine, kernel
 from app.core.session import Session
 from app.web import presentation
 
@@ -233,14 +234,55 @@ def test_the_private_kernel_the_engine_calls_is_in_the_pinned_scikit_learn():
     assert sklearn.__version__ == pinned.group(1)
     for module, name in [("sklearn.cluster._k_means_lloyd", "lloyd_iter_chunked_dense"),
                          ("sklearn.cluster._k_means_common", "_inertia_dense"),
+                         ("sklearn.cluster._k_means_common", "_is_same_clustering"),
+                         ("sklearn.cluster._kmeans", "_kmeans_plusplus"),
                          ("sklearn.metrics.pairwise", "_euclidean_distances"),
                          ("sklearn.utils._openmp_helpers", "_openmp_effective_n_threads"),
                          ("sklearn.utils.parallel", "_get_threadpool_controller")]:
         assert callable(getattr(importlib.import_module(module), name)), name
     kmeans = importlib.import_module("sklearn.cluster._kmeans")
-    assert kmeans.lloyd_iter_chunked_dense is engine.lloyd_iter_chunked_dense
-    assert kmeans._inertia_dense is engine._inertia_dense
-    assert kmeans._euclidean_distances is engine._euclidean_distances  # k-means++'s
+    assert kmeans.lloyd_iter_chunked_dense is kernel.lloyd_iter_chunked_dense
+    assert kmeans._inertia_dense is kernel._inertia_dense
+    assert kmeans._euclidean_distances is kernel._euclidean_distances  # k-means++'s
+    assert kmeans._kmeans_plusplus is kernel._kmeans_plusplus
+
+
+def private_sklearn_imports(path):
+    """The private scikit-learn names a source file imports: a module or a name of
+    scikit-learn's whose dotted path has a part starting with an underscore."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [name for name in names if name.split(".")[0] == "sklearn"
+                  and any(part.startswith("_") for part in name.split("."))]
+    return found
+
+
+def test_only_the_kernel_module_imports_scikit_learns_private_names():
+    app = Path(__file__).resolve().parent.parent / "app"
+    kernel_module = app / "core" / "kernel.py"
+    assert "sklearn.cluster._k_means_lloyd.lloyd_iter_chunked_dense" in (
+        private_sklearn_imports(kernel_module))
+    elsewhere = {str(path.relative_to(app)): private_sklearn_imports(path)
+                 for path in app.rglob("*.py") if path != kernel_module}
+    assert {path: names for path, names in elsewhere.items() if names} == {}
+
+
+def test_a_private_scikit_learn_import_is_found_however_it_is_written(tmp_path):
+    source = tmp_path / "module.py"
+    for line in ["from sklearn.cluster._kmeans import _kmeans_plusplus",
+                 "import sklearn.cluster._k_means_lloyd",
+                 "from sklearn.utils import _openmp_helpers",
+                 "from sklearn.cluster import _kmeans"]:
+        source.write_text(line + "\n")
+        assert private_sklearn_imports(source), line
+    source.write_text("from sklearn.cluster import KMeans\nimport sklearn.metrics\n")
+    assert private_sklearn_imports(source) == []
 
 
 def test_the_kernel_runs_with_blas_on_one_thread_as_kmeans_fit_runs_it_and_gives_it_back():
@@ -255,11 +297,11 @@ def test_the_kernel_runs_with_blas_on_one_thread_as_kmeans_fit_runs_it_and_gives
     X = np.ascontiguousarray(np.random.default_rng(0).normal(size=(50, 2)))
     with threadpool_limits(limits=2, user_api="blas"):
         assert blas_threads() and set(blas_threads()) == {2}
-        with engine._kernel(X) as kernel:
+        with kernel.lloyd_kernel(X) as lloyd:
             assert set(blas_threads()) == {1}
-            kernel.lloyd(np.ascontiguousarray(X[:3]), update_centers=True)
+            lloyd.lloyd(np.ascontiguousarray(X[:3]), update_centers=True)
         assert set(blas_threads()) == {2}
-        with pytest.raises(ZeroDivisionError), engine._kernel(X):
+        with pytest.raises(ZeroDivisionError), kernel.lloyd_kernel(X):
             assert set(blas_threads()) == {1}
             1 / 0
         assert set(blas_threads()) == {2}
@@ -269,7 +311,7 @@ def test_the_kernel_runs_with_blas_on_one_thread_as_kmeans_fit_runs_it_and_gives
 @pytest.mark.parametrize("threads", ["threads", "greenlets"])
 def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
         n_threads, threads, monkeypatch):
-    # The engine sums each OpenMP thread's block itself (app.core.sums), both inertias
+    # The engine sums each OpenMP thread's block itself (app.core.kernel), both inertias
     # of a step in one pass, in this thread up to IN_THIS_THREAD_UP_TO values and on
     # threads of its own above, and adds the blocks in the threads' order: the same
     # sums as _inertia_dense with n_threads threads, to the bit. Where threads are
@@ -281,10 +323,10 @@ def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
     if threads == "greenlets":
         monkeypatch.setitem(sys.modules, "gevent.monkey", SimpleNamespace(
             is_module_patched=lambda name: name == "threading"))
-        monkeypatch.setattr(engine, "_helpers", lambda count: pytest.fail("a thread for greenlets"))
+        monkeypatch.setattr(kernel, "_helpers", lambda count: pytest.fail("a thread for greenlets"))
     else:
-        helpers = engine._helpers
-        monkeypatch.setattr(engine, "_helpers",
+        helpers = kernel._helpers
+        monkeypatch.setattr(kernel, "_helpers",
                             lambda count: helped.append(count) or helpers(count))
     rng = np.random.default_rng(n_threads)
     for n, d in [(1, 2), (2, 2), (3, 1), (7, 5), (100, 2), (257, 3), (999, 7), (4001, 2),
@@ -296,17 +338,17 @@ def test_a_steps_two_inertias_summed_in_one_pass_are_scikit_learns_to_the_bit(
         moved = centroids + rng.normal(size=(4, d)) * 0.1
         labels = rng.integers(0, 4, n).astype(np.int32)
         other_labels = np.where(rng.random(n) < 0.1, rng.integers(0, 4, n), labels).astype(np.int32)
-        kernel = engine._Kernel(X, np.ones(n), n_threads)
-        summed = [engine._inertia_dense(X, np.ones(n), c, l, n_threads)
+        lloyd = kernel.Kernel(X, np.ones(n), n_threads)
+        summed = [kernel._inertia_dense(X, np.ones(n), c, l, n_threads)
                   for c, l in [(centroids, labels), (moved, other_labels)]]
-        both = kernel.inertias(centroids, labels, moved, other_labels)
-        one = kernel.inertia(centroids, labels)
+        both = lloyd.inertias(centroids, labels, moved, other_labels)
+        one = lloyd.inertia(centroids, labels)
         if n_threads <= 2:
             assert both == tuple(summed) and one == summed[0], (n, d)
         else:
             assert both == pytest.approx(summed, rel=1e-14)
             assert one == pytest.approx(summed[0], rel=1e-14)
-    assert n * d > engine.IN_THIS_THREAD_UP_TO  # the last ones were summed apart...
+    assert n * d > kernel.IN_THIS_THREAD_UP_TO  # the last ones were summed apart...
     # ... by n_threads - 1 helpers beside this thread, for each of 3 data sets' 2 calls.
     expected = 0 if threads == "greenlets" or n_threads == 1 else 3 * 2 * (n_threads - 1)
     assert helped == [n_threads - 1] * expected
@@ -316,7 +358,7 @@ def test_the_inertias_loop_compiles_where_numba_has_no_cache_it_may_write(monkey
     # numba refuses cache=True when no cache directory can be written (an install
     # directory read-only to the app's user, no home): the loop is compiled in the
     # process then, not left uncompiled nor stopping the app's start.
-    asked, njit = [], sums.numba.njit
+    asked, njit = [], kernel.numba.njit
 
     def without_a_writable_cache(*args, **options):
         asked.append(options.get("cache", False))
@@ -324,10 +366,10 @@ def test_the_inertias_loop_compiles_where_numba_has_no_cache_it_may_write(monkey
             raise RuntimeError("cannot cache function 'block_sum': no locator available")
         return njit(*args, **options)
 
-    monkeypatch.setattr(sums.numba, "njit", without_a_writable_cache)
-    block_sum = sums._block_loop(False)
+    monkeypatch.setattr(kernel.numba, "njit", without_a_writable_cache)
+    block_sum = kernel._block_loop(False)
     X = np.arange(12.0).reshape(6, 2)
     labels = np.zeros(6, dtype=np.int32)
     assert asked == [True, False]
-    summed = engine._inertia_dense(X, np.ones(6), X[:1], labels, 1)
+    summed = kernel._inertia_dense(X, np.ones(6), X[:1], labels, 1)
     assert block_sum(X, X[:1], labels, X[:1], labels, 0, 6)[0] == summed

@@ -139,7 +139,7 @@ def test_a_session_put_is_got_back_and_deleted(client):
     assert store.delete(session.id) is True
     assert store.get(session.id) is None and store.delete(session.id) is False
     with pytest.raises(UnknownSession) as unknown:
-        store.change(session.id, Session.step)
+        store.apply(session.id, Session.step)
     assert unknown.value.session_id == session.id
 
 
@@ -148,7 +148,7 @@ def test_a_key_left_by_an_older_version_is_no_session(client):
     client.set("kmeans:session:old", b"KMS1 a record without a version")
     assert store.get("old") is None
     with pytest.raises(UnknownSession):
-        store.change("old", Session.step)
+        store.apply("old", Session.step)
 
 
 def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
@@ -161,7 +161,7 @@ def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
     store.get(session.id)
     assert client.pttl(key) > 590_000
     client.pexpire(key, 1000)
-    store.change(session.id, Session.step)
+    store.apply(session.id, Session.step)
     assert client.pttl(key) > 590_000
 
 
@@ -170,7 +170,7 @@ def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_change
     session = SESSIONS["mouse, random"]()
     store.put(session)
     before = store.get(session.id)
-    stepped = store.change(session.id, Session.step)
+    stepped = store.apply(session.id, Session.step).session
     assert [step.kind for step in stepped.steps] == ["init"] and before.steps == []
     assert client.hget(f"kmeans:session:{session.id}", "v") == b"2"
     assert presentation.state(make_store(client).get(session.id)) == presentation.state(stepped)
@@ -187,7 +187,7 @@ def test_a_save_sent_again_after_its_reply_was_lost_is_saved_once(client):
         return save_over(keys=keys, args=args)  # sent again, as redis-py's retry does
 
     store._save_over = reply_lost_then_sent_again
-    stepped = store.change(session.id, Session.step)
+    stepped = store.apply(session.id, Session.step).session
     assert [step.kind for step in stepped.steps] == ["init"]
     assert client.hget(f"kmeans:session:{session.id}", "v") == b"2"
     assert [step.kind for step in make_store(client).get(session.id).steps] == ["init"]
@@ -197,13 +197,13 @@ def test_the_session_a_worker_saved_is_stepped_from_again_in_one_round_trip(clie
     store = make_store(client)
     session = SESSIONS["mouse, random"]()
     store.put(session)
-    store.change(session.id, Session.step)
+    store.apply(session.id, Session.step)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the session was read from Redis")
 
     store._load = no_reading
-    assert [step.kind for step in store.change(session.id, Session.step).steps] == [
+    assert [step.kind for step in store.apply(session.id, Session.step).session.steps] == [
         "init", "assign"]
 
 
@@ -211,9 +211,9 @@ def test_a_step_that_lost_the_race_is_taken_again_from_the_one_saved_first(clien
     first, second = make_store(client), make_store(client)
     session = SESSIONS["mouse, random"]()
     first.put(session)
-    first.change(session.id, Session.step)  # first keeps version 2
-    second.change(session.id, Session.step)  # and second saves version 3 meanwhile
-    stepped = first.change(session.id, Session.step)
+    first.apply(session.id, Session.step)  # first keeps version 2
+    second.apply(session.id, Session.step)  # and second saves version 3 meanwhile
+    stepped = first.apply(session.id, Session.step).session
     assert [step.kind for step in stepped.steps] == ["init", "assign", "update"]
     for store in (first, second):
         assert presentation.state(store.get(session.id)) == presentation.state(stepped)
@@ -223,10 +223,10 @@ def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(cl
     first, second = make_store(client), make_store(client)
     session = SESSIONS["mouse, random"]()
     first.put(session)  # first keeps it new: it would refuse to assign
-    second.change(session.id, Session.initialize)
-    assert first.change(session.id, Session.assign).phase == "assigned"
+    second.apply(session.id, Session.initialize)
+    assert first.apply(session.id, Session.assign).session.phase == "assigned"
     with pytest.raises(StepRefused) as refused:
-        first.change(session.id, Session.assign)  # refused by the stored session too
+        first.apply(session.id, Session.assign)  # refused by the stored session too
     assert refused.value.reason == "already_assigned"
 
 
@@ -237,14 +237,15 @@ def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit
     for session in sessions:
         first.put(session)
     for store in (first, second, first):
-        store.change(sessions[0].id, Session.step, limit)
+        store.apply(sessions[0].id, Session.step, limit)
     with pytest.raises(TooManySteps) as refusal:
-        second.change(sessions[0].id, Session.step, limit)
+        second.apply(sessions[0].id, Session.step, limit)
     assert 0 < refusal.value.seconds_left <= 60
     assert len(second.get(sessions[0].id).steps) == 3
-    second.change(sessions[1].id, Session.step, limit)  # another session counts on its own
+    second.apply(sessions[1].id, Session.step, limit)  # another session counts on its own
     with pytest.raises(UnknownSession):
-        second.change("no such session", Session.step, limit)  # counts nothing, keeps nothing
+        # counts nothing, keeps nothing
+        second.apply("no such session", Session.step, limit)
     assert sorted(client.keys("kmeans:steps:*")) == sorted(
         f"kmeans:steps:{session.id}".encode() for session in sessions)
     assert 58_000 < client.pttl(f"kmeans:steps:{sessions[0].id}") <= 60_000
@@ -255,12 +256,12 @@ def test_a_step_past_the_limit_is_refused_again_without_asking_redis(client):
     limit = StepLimit(amount=1, seconds=60)
     session = SESSIONS["mouse, random"]()
     store.put(session)
-    store.change(session.id, Session.step, limit)
+    store.apply(session.id, Session.step, limit)
     with pytest.raises(TooManySteps):
-        store.change(session.id, Session.step, limit)
+        store.apply(session.id, Session.step, limit)
     client.delete(f"kmeans:steps:{session.id}")  # Redis would let it through now
     with pytest.raises(TooManySteps):
-        store.change(session.id, Session.step, limit)
+        store.apply(session.id, Session.step, limit)
     assert len(store.get(session.id).steps) == 1
 
 
@@ -269,8 +270,8 @@ def test_a_step_that_lost_the_race_is_counted_once(client):
     limit = StepLimit(amount=3, seconds=60)
     session = SESSIONS["mouse, random"]()
     first.put(session)
-    second.change(session.id, Session.step, limit)
-    first.change(session.id, Session.step, limit)  # from version 1: raced, taken again
+    second.apply(session.id, Session.step, limit)
+    first.apply(session.id, Session.step, limit)  # from version 1: raced, taken again
     assert client.get(f"kmeans:steps:{session.id}") == b"2"
     assert len(first.get(session.id).steps) == 2
 
@@ -354,7 +355,7 @@ def test_a_step_that_keeps_losing_the_race_past_its_wait_is_a_503_in_the_json_sh
     app.extensions["session_store"].wait_seconds = 0
     api = app.test_client()
     session_id = api.post("/api/sessions", json={"dataset": "mouse", "k": 3}).get_json()["id"]
-    make_store(client).change(session_id, Session.step)  # saved elsewhere meanwhile
+    make_store(client).apply(session_id, Session.step)  # saved elsewhere meanwhile
     reply = api.post(f"/api/sessions/{session_id}/step")
     assert reply.status_code == 503
     assert reply.get_json()["error"].startswith("this session is busy with other steps")

@@ -154,7 +154,7 @@ def test_a_sessions_step_count_starts_again_with_each_window_and_goes_with_it():
             return Fake()
 
     def step(session_id="a"):
-        store.change(session_id, lambda session: None, limit)
+        store.apply(session_id, lambda session: None, limit)
 
     store.put(Fake())
     step(), step()

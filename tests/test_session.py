@@ -5,6 +5,9 @@ import pytest
 
 from app.core import datasets
 from app.core.session import Session, StepRefused, new_session_id
+from app.services import sessions as service
+from app.services.sessions import PrecomputedSteps
+from app.stores.memory import MemoryStore
 from app.web import presentation
 
 
@@ -24,30 +27,48 @@ def test_steps_go_init_assign_update_assign_and_count_iterations():
 
 
 def test_a_step_worked_out_ahead_is_taken_as_it_was_worked_out_and_only_then():
-    # The look-ahead (Session.peek) works out the next step; taking that step then is
-    # free: its very record, not worked out again. A session stepped otherwise since
-    # (back) works its step out afresh, and equal to what it would have been.
+    # The service works out the next step when a page asks what it will do
+    # (PrecomputedSteps.preview); taking that step then is free: its very record, not
+    # worked out again. A session stepped otherwise since (back) works its step out
+    # afresh, and equal to what it would have been.
+    store, precomputed = MemoryStore(), PrecomputedSteps()
     session = mouse_session()
-    session.step()
+    store.put(session)
+    found = service.step(store, precomputed, session.id, "step").found
     kinds = []
-    while not session.converged:
-        ahead = session.peek()
-        session.step()
-        kinds.append(session.steps[-1].kind)
-        assert session.steps[-1] is ahead.steps[-1]
-        assert session.labels is ahead.labels
+    while not found.session.converged:
+        ahead = precomputed.preview(found)
+        assert precomputed.preview(found) is ahead  # worked out once
+        found = service.step(store, precomputed, session.id, "step").found
+        kinds.append(found.session.steps[-1].kind)
+        assert found.session.steps[-1] is ahead.steps[-1]
+        assert found.session.labels is ahead.labels
     assert {"assign", "update"} <= set(kinds)
     fresh = mouse_session()
+    store.put(fresh)
     for _ in range(4):
-        fresh.step()
-    ahead = fresh.peek()  # an update
-    fresh.back()
-    fresh.step()
-    fresh.step()
-    taken, foretold = fresh.steps[-1], ahead.steps[-1]
+        found = service.step(store, precomputed, fresh.id, "step").found
+    ahead = precomputed.preview(found)  # an update
+    service.step(store, precomputed, fresh.id, "back")
+    service.step(store, precomputed, fresh.id, "step")
+    found = service.step(store, precomputed, fresh.id, "step").found
+    taken, foretold = found.session.steps[-1], ahead.steps[-1]
     assert taken is not foretold and taken.kind == foretold.kind == "update"
     assert (taken.inertia, taken.shift) == (foretold.inertia, foretold.shift)
     assert np.array_equal(taken.centroids, foretold.centroids)
+
+
+def test_a_copy_of_a_session_carries_no_step_worked_out_ahead():
+    # A fork is a copy under a new id: it starts with nothing precomputed, and the
+    # original's precomputed step is still the original's.
+    store, precomputed = MemoryStore(), PrecomputedSteps()
+    session = mouse_session()
+    store.put(session)
+    found = service.step(store, precomputed, session.id, "step").found
+    ahead = precomputed.preview(found)
+    forked = service.fork(store, found.session)
+    assert forked.session.id != session.id and precomputed.take(forked.session.id) is None
+    assert precomputed.take(session.id) is ahead
 
 
 def test_back_after_every_step_restores_the_state_before_it_exactly():
@@ -149,3 +170,22 @@ def test_session_ids_are_128_bits_and_differ():
     ids = {new_session_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) == 22 for i in ids)  # 16 bytes, URL-safe base64
+
+
+@pytest.mark.parametrize("init", ["random", "kmeans++", "farthest", "random_partition", "manual"])
+def test_every_array_a_step_produces_is_read_only(init):
+    # Copies of a session, the step worked out ahead and the caches of its JSON share
+    # these arrays: changing one in place would change them all, so numpy refuses to.
+    session = mouse_session(init=init)
+    session.initialize([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]] if init == "manual" else None)
+    produced = [session.steps[-1].centroids]
+    for _ in range(3):
+        session.assign()
+        produced += [session.labels, session.next_update.centroids]
+        session.update()
+        produced.append(session.steps[-1].centroids)
+    session.back()
+    produced.append(session.labels)
+    for array in produced:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0

@@ -9,7 +9,7 @@ import redis
 from app.core import datasets
 from app.stores.redis_store import RedisStore
 from app.core.session import Session, StepRefused
-from app.stores.base import Seen, StaleVersion, UnknownSession
+from app.stores.base import Precondition, StaleVersion, UnknownSession
 from app.stores.memory import MemoryStore
 from app.web import presentation
 
@@ -38,7 +38,7 @@ def test_a_step_takes_the_place_of_the_session_and_what_was_read_before_stays_wh
     session = new_session()
     store.put(session)
     before = store.get(session.id)
-    stepped = store.change(session.id, Session.step)
+    stepped = store.apply(session.id, Session.step).session
     assert [step.kind for step in stepped.steps] == ["init"]
     assert presentation.state(new_store().get(session.id)) == presentation.state(stepped)
     assert before.steps == [] and before.phase == "new"
@@ -48,14 +48,14 @@ def test_a_step_that_fails_leaves_the_session_as_it_was(new_store):
     store = new_store()
     session = new_session()
     store.put(session)
-    store.change(session.id, Session.step)
+    store.apply(session.id, Session.step)
 
     def step_then_fail(current):
         current.step()
         raise StepRefused("changed, then refused")
 
     with pytest.raises(StepRefused):
-        store.change(session.id, step_then_fail)
+        store.apply(session.id, step_then_fail)
     for reader in (store, new_store()):
         assert [step.kind for step in reader.get(session.id).steps] == ["init"]
 
@@ -70,7 +70,7 @@ def test_racing_steps_on_one_session_are_all_kept_in_order(new_store):
     def click(store):
         start.wait()
         for _ in range(5):
-            store.change(session.id, Session.step)
+            store.apply(session.id, Session.step)
 
     threads = [threading.Thread(target=click, args=(stores[i % 2],)) for i in range(8)]
     for thread in threads:
@@ -87,7 +87,7 @@ def test_an_unknown_session_is_a_404(new_store):
     store = new_store()
     assert store.get("no such session") is None
     with pytest.raises(UnknownSession) as unknown:
-        store.change("no such session", Session.step)
+        store.apply("no such session", Session.step)
     assert unknown.value.session_id == "no such session"
 
 
@@ -100,19 +100,20 @@ def test_a_session_deleted_during_its_step_in_memory_stays_deleted():
         current.step()
         store.delete(session.id)
 
-    store.change(session.id, step_and_delete)
+    store.apply(session.id, step_and_delete)
     assert store.get(session.id) is None
     with pytest.raises(UnknownSession):
-        store.change(session.id, Session.step)
+        store.apply(session.id, Session.step)
 
 
 def test_a_step_sent_again_from_the_version_it_saw_answers_the_version_it_made(new_store):
     store = new_store()
     session = new_session()
     store.put(session)
-    seen = Seen(version=1, request="init")
-    first = store.apply(session.id, Session.step, seen=seen)
-    again = new_store().apply(session.id, Session.step, seen=seen)  # its answer was lost
+    precondition = Precondition(version=1, request="init")
+    first = store.apply(session.id, Session.step, precondition=precondition)
+    # Its answer was lost: sent again.
+    again = new_store().apply(session.id, Session.step, precondition=precondition)
     assert (first.version, again.version) == (2, 2)
     assert presentation.state(again.session) == presentation.state(first.session)
     assert [step.kind for step in store.get(session.id).steps] == ["init"]
@@ -124,11 +125,13 @@ def test_a_step_from_a_version_the_session_has_left_is_refused_with_the_session_
     store = new_store()
     session = new_session()
     store.put(session)
-    store.apply(session.id, Session.step, seen=Seen(1, "init"))
-    new_store().apply(session.id, Session.step, seen=Seen(2, "assign"))  # another tab
+    store.apply(session.id, Session.step, precondition=Precondition(1, "init"))
+    # Another tab.
+    new_store().apply(session.id, Session.step, precondition=Precondition(2, "assign"))
     with pytest.raises(StaleVersion) as stale:
-        store.apply(session.id, Session.step, seen=Seen(2, "assign from here"))
+        store.apply(session.id, Session.step, precondition=Precondition(2, "assign from here"))
     assert stale.value.seen_version == 2 and stale.value.current.version == 3
     assert stale.value.current.session.phase == "assigned"
     assert [step.kind for step in store.get(session.id).steps] == ["init", "assign"]
-    assert store.apply(session.id, Session.step, seen=Seen(3, "update")).version == 4
+    stepped = store.apply(session.id, Session.step, precondition=Precondition(3, "update"))
+    assert stepped.version == 4

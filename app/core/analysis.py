@@ -22,15 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-# scikit-learn's private k-means pieces, what KMeans.fit runs (pinned in
-# requirements.txt; tests/test_analysis.py checks the results against KMeans).
-from sklearn.cluster._k_means_common import _inertia_dense, _is_same_clustering
-from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
-from sklearn.cluster._kmeans import _kmeans_plusplus
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-from sklearn.utils.parallel import _get_threadpool_controller
-
-from app.core import engine, metrics
+from app.core import engine, kernel, metrics
 
 ELBOW_STARTS = 10  # k-means++ starts for every k of the elbow, as KMeans(n_init=10)
 ELBOW_SEED = 0  # the elbow's k is KMeans(k, n_init=ELBOW_STARTS, random_state=ELBOW_SEED)
@@ -229,10 +221,8 @@ class _Starts:
     def __init__(self, data, k):
         self.k = k
         random_state = np.random.RandomState(ELBOW_SEED)
-        sample_weight = np.ones(data.n_samples)
-        self.runs = [_LloydRun(_kmeans_plusplus(data.X, k, x_squared_norms=data.x_squared_norms,
-                                                sample_weight=sample_weight,
-                                                random_state=random_state)[0], data.n_samples)
+        self.runs = [_LloydRun(kernel.kmeans_plusplus(data.X, k, data.x_squared_norms,
+                                                      random_state), data.n_samples)
                      for _ in range(ELBOW_STARTS)]
         self.best = None  # the best run, once they are all done
         self.grown = None  # the start from k - 1's best, if it is needed
@@ -246,7 +236,7 @@ class _Starts:
         same clustering renumbered."""
         for run in self.runs:
             best = self.best
-            if best is None or (run.inertia < best.inertia and not _is_same_clustering(
+            if best is None or (run.inertia < best.inertia and not kernel.same_clustering(
                     run.labels, best.labels, self.k)):
                 self.best = run
 
@@ -276,11 +266,12 @@ class _LloydRun:
         self.updates = 0  # the updates a student stepping it would take
         self.inertia = None
 
-    def go_on(self, X, sample_weight, n_threads, deadline):
-        """One pass at least, then passes until done or past ``deadline``; True once done."""
+    def go_on(self, lloyd, deadline):
+        """One pass at least, then passes until done or past ``deadline``; True once done.
+        ``lloyd``: the data set's ``kernel.Kernel``."""
         while not self.done:
-            lloyd_iter_chunked_dense(X, sample_weight, self.centroids, self._new_centroids,
-                                     self._weights, self.labels, self._shift, n_threads)
+            lloyd.lloyd_into(self.centroids, self._new_centroids, self._weights, self.labels,
+                             self._shift)
             self.n_iter += 1
             old = self.centroids
             self.centroids, self._new_centroids = self._new_centroids, old
@@ -288,34 +279,29 @@ class _LloydRun:
                 # Strict convergence: the pass's update is taken only if it moves a
                 # centroid (an empty cluster's relocation), as the stepper shows it.
                 self.updates = self.n_iter - np.array_equal(self.centroids, old)
-                self._finish(X, sample_weight, n_threads, converged=True)
+                self._finish(lloyd, converged=True)
             elif (self._shift ** 2).sum() <= 0 or self.n_iter >= LLOYD_MAX_ITER:
                 # tol=0: no centroid moved, or out of passes. The labels are assigned
                 # again to the last centroids, as scikit-learn does.
-                lloyd_iter_chunked_dense(X, sample_weight, self.centroids, self.centroids,
-                                         self._weights, self.labels, self._shift, n_threads,
-                                         update_centers=False)
+                lloyd.lloyd_into(self.centroids, self.centroids, self._weights, self.labels,
+                                 self._shift, update_centers=False)
                 self.updates = self.n_iter
-                self._finish(X, sample_weight, n_threads,
-                             converged=self.n_iter < LLOYD_MAX_ITER)
+                self._finish(lloyd, converged=self.n_iter < LLOYD_MAX_ITER)
             else:
                 self._labels_old[:] = self.labels
                 if time.monotonic() > deadline:
                     return False
         return True
 
-    def _finish(self, X, sample_weight, n_threads, converged):
-        self.inertia = float(_inertia_dense(X, sample_weight, self.centroids, self.labels,
-                                            n_threads))
+    def _finish(self, lloyd, converged):
+        self.inertia = lloyd.inertia(self.centroids, self.labels)
         self.done, self.converged = True, converged
         self._new_centroids = self._labels_old = self._weights = self._shift = None
 
 
 def _go_on(run, data, deadline):
-    """Run on with the threads KMeans.fit uses: OpenMP for the kernel, BLAS on one
-    thread meanwhile (each of the kernel's threads runs small matrix products)."""
+    """Run on with the threads KMeans.fit uses (``kernel.lloyd_kernel``)."""
     if run.done:
         return True
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
-        return run.go_on(data.X, np.ones(data.n_samples), _openmp_effective_n_threads(),
-                         deadline)
+    with kernel.lloyd_kernel(data.X) as lloyd:
+        return run.go_on(lloyd, deadline)

@@ -4,33 +4,28 @@ numpy and scikit-learn, no web framework. Every function trusts its input: the
 API layer validates once, at the edge, and ``X`` and the centroids are
 C-contiguous float64 (``X`` centred on its mean, as scikit-learn centres it).
 Assign and update run scikit-learn's own compiled Lloyd kernel, as
-``KMeans(algorithm="lloyd")`` does (see "The kernel" at the end), so that a run
+``KMeans(algorithm="lloyd")`` does (through ``app.core.kernel``), so that a run
 here and a run of ``sklearn.cluster.KMeans`` give the same centroids, labels and
 inertia to the last bit.
 """
 
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-# scikit-learn's private Lloyd kernel and inertia, what KMeans.fit runs, and the
-# squared distances its k-means++ draws with. Private APIs: requirements.txt pins
-# scikit-learn, and tests/test_fidelity.py checks that they are there and agree
-# with KMeans.
-from sklearn.cluster._k_means_common import _inertia_dense
-from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
-from sklearn.metrics.pairwise import _euclidean_distances
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-from sklearn.utils.parallel import _get_threadpool_controller
-
-from app.core import sums
+from app.core.kernel import lloyd_kernel, squared_distances
 
 INIT_METHODS = ("random", "kmeans++", "farthest", "random_partition", "manual")
 PICKED_ONE_AT_A_TIME = ("kmeans++",)  # starts whose Init can be taken one centre at a time
+
+
+def read_only(array):
+    """``array`` itself, made read-only: what a step produces is shared (by the copies
+    of a session, the step worked out ahead, the caches of its JSON), so nothing may
+    change it in place, and numpy now refuses to."""
+    if array is not None:
+        array.setflags(write=False)
+    return array
 
 
 def squared_norms(X):
@@ -47,8 +42,8 @@ def init_centroids(X, k, method, seed, x_squared_norms=None):
     if method == "random":
         return _init_random(X, k, random_state)
     if method == "kmeans++":
-        kept = [pick.kept for pick in kmeans_plusplus_picks(X, k, seed, x_squared_norms)]
-        return X[kept]
+        chosen = [pick.kept for pick in kmeans_plusplus_picks(X, k, seed, x_squared_norms)]
+        return X[chosen]
     if method == "farthest":
         return _init_farthest(X, k, random_state)
     if method == "random_partition":
@@ -104,8 +99,7 @@ def kmeans_plusplus_picks(X, k, seed, x_squared_norms=None):
     n_local_trials = 2 + int(np.log(k))
 
     center_id = random_state.choice(n_samples, p=sample_weight / sample_weight.sum())
-    closest_dist_sq = _euclidean_distances(
-        X[[center_id]], X, Y_norm_squared=x_squared_norms, squared=True)
+    closest_dist_sq = squared_distances(X[[center_id]], X, x_squared_norms)
     current_pot = closest_dist_sq @ sample_weight
     yield Pick(None, None, np.array([center_id]), current_pot.copy(), int(center_id))
 
@@ -114,8 +108,7 @@ def kmeans_plusplus_picks(X, k, seed, x_squared_norms=None):
         candidate_ids = np.searchsorted(np.cumsum(sample_weight * closest_dist_sq), rand_vals)
         # As scikit-learn: rounding can put a draw past the last point.
         np.clip(candidate_ids, None, closest_dist_sq.size - 1, out=candidate_ids)
-        distance_to_candidates = _euclidean_distances(
-            X[candidate_ids], X, Y_norm_squared=x_squared_norms, squared=True)
+        distance_to_candidates = squared_distances(X[candidate_ids], X, x_squared_norms)
         np.minimum(closest_dist_sq, distance_to_candidates, out=distance_to_candidates)
         candidates_pot = distance_to_candidates @ sample_weight.reshape(-1, 1)
         best = np.argmin(candidates_pot)
@@ -154,16 +147,16 @@ def _init_random_partition(X, k, random_state):
 def assign(X, centroids):
     """Nearest centroid of every point (ties: the lowest index) and the inertia of
     that assignment, the sum of squared distances. Returns ``labels, inertia``."""
-    with _kernel(X) as kernel:
+    with lloyd_kernel(X) as kernel:
         labels, _, _ = kernel.lloyd(centroids, update_centers=False)
-        return labels, kernel.inertia(centroids, labels)
+        return read_only(labels), kernel.inertia(centroids, labels)
 
 
 def inertia(X, centroids, labels):
     """Σ‖x − c‖² over every point and its centroid (``labels`` int32), summed
     directly as scikit-learn does: no ‖x‖² − 2x·c + ‖c‖², which cancels far from
     the origin."""
-    with _kernel(X) as kernel:
+    with lloyd_kernel(X) as kernel:
         return kernel.inertia(centroids, labels)
 
 
@@ -209,24 +202,25 @@ def update(X, centroids):
     scikit-learn's kernel takes the assignment and the update in one pass: it is
     given the centroids, not the labels, and finds the same labels again.
     """
-    with _kernel(X) as kernel:
+    with lloyd_kernel(X) as kernel:
         labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
         moved, relocations, emptied = _moves(kernel.X, centroids, labels, sizes)
-        return Update(means, relocations, emptied, kernel.inertia(means, moved))
+        return Update(read_only(means), relocations, emptied, kernel.inertia(means, moved))
 
 
 def iterate(X, centroids):
     """Assign and update in one pass over the data, as scikit-learn takes them:
     ``labels, inertia`` of the assignment to ``centroids``, and the ``Update`` after it."""
-    with _kernel(X) as kernel:
+    with lloyd_kernel(X) as kernel:
         labels, means, sizes = kernel.lloyd(centroids, update_centers=True)
         moved, relocations, emptied = _moves(kernel.X, centroids, labels, sizes)
         assigned, updated = kernel.inertias(centroids, labels, means, moved)
-        return labels, assigned, Update(means, relocations, emptied, updated)
+        return (read_only(labels), assigned,
+                Update(read_only(means), relocations, emptied, updated))
 
 
 def _moves(X, centroids, labels, sizes):
-    """What the update does besides taking the means, told from what the kernel left
+    """What the update does besides taking the means, found from what the kernel left
     (the labels and the points in each cluster): every point's cluster after it,
     ``labels`` themselves unless a point was relocated, and ``Update.relocations``
     and ``Update.emptied``."""
@@ -242,10 +236,10 @@ def _moves(X, centroids, labels, sizes):
 
 def _relocations(X, centroids, labels, sizes):
     """Which point the kernel's ``_relocate_empty_clusters_dense`` gave to each
-    empty cluster: the same choice, made again to be told (it says nothing)."""
+    empty cluster: the same choice, made again to be reported (the kernel reports nothing)."""
     # With unit weights a cluster the kernel filled holds exactly its one point, and one
     # it could not fill none: clusters of two points or more mean no cluster was empty
-    # (told from the k sizes, not from counting the labels: a tenth of a step at 100,000).
+    # (seen from the k sizes, not by counting the labels, which is a pass over every point).
     if sizes.min() >= 2:
         return ()
     empty = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) == 0)
@@ -254,133 +248,3 @@ def _relocations(X, centroids, labels, sizes):
     distances = ((X - centroids[labels]) ** 2).sum(axis=1)
     farthest = np.argpartition(distances, -empty.size)[: -empty.size - 1 : -1]
     return tuple((int(cluster), int(point)) for cluster, point in zip(empty, farthest))
-
-
-# --- The kernel ---------------------------------------------------------------
-
-# A step's inertias are summed by ``app.core.sums``, both in one pass, each OpenMP
-# thread's block of points apart. Up to this many values (points times features) the
-# blocks are summed one after the other in the request's thread; above it, at once, on
-# threads of the app's own, one a block (``_helpers``); where threads are greenlets
-# (gevent's workers), by scikit-learn on its OpenMP threads instead, a pass each.
-# Measured, both inertias, in this thread / on two threads / scikit-learn's passes:
-# 20,000 two-dimensional points 0.04 / 0.12 / 0.33 ms; 100,000 0.18 / 0.16 / 0.54 ms;
-# 200,000 0.34 / 0.24 / 0.85 ms; 100,000 three-dimensional 0.30 / 0.22 / 0.52 ms;
-# 5,000 x 784 (raw MNIST) 3.6 / 2.5 / 3.2 ms. Timed that way, in a loop, 100,000
-# two-dimensional points are a tie; in the requests of a step, where the helper has
-# slept since the last one, summing them in this thread took 3 % less of the step.
-IN_THIS_THREAD_UP_TO = 200_000
-
-
-@contextmanager
-def _kernel(X):
-    """scikit-learn's Lloyd kernel and inertia for ``X``, called as
-    ``_kmeans_single_lloyd`` calls them: unit sample weights, the OpenMP threads
-    KMeans.fit counts, and BLAS on one thread meanwhile (each of the kernel's
-    threads runs small matrix products)."""
-    with _blas_on_one_thread():
-        yield _Kernel(X, _unit_weights(X.shape[0]), _openmp_effective_n_threads())
-
-
-@contextmanager
-def _blas_on_one_thread():
-    """Every BLAS library held to one thread meanwhile, as threadpoolctl's
-    ``limit(limits=1, user_api="blas")`` holds them, without its survey of every
-    library's version and build first (2 % of a step on 100,000 points)."""
-    libraries = _blas_libraries()
-    before = [library.get_num_threads() for library in libraries]
-    for library in libraries:
-        library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for library, threads in zip(libraries, before):
-            library.set_num_threads(threads)
-
-
-@lru_cache(maxsize=1)
-def _blas_libraries():
-    """The BLAS libraries loaded, as scikit-learn's threadpool controller found them."""
-    return tuple(_get_threadpool_controller().select(user_api="blas").lib_controllers)
-
-
-@lru_cache(maxsize=8)
-def _unit_weights(n):
-    """n ones, made once: on 100,000 points a new array cost a tenth of a step."""
-    weights = np.ones(n)
-    weights.setflags(write=False)
-    return weights
-
-
-@dataclass(frozen=True)
-class _Kernel:
-    X: np.ndarray
-    sample_weight: np.ndarray
-    n_threads: int
-
-    def lloyd(self, centroids, update_centers):
-        """``lloyd_iter_chunked_dense``: the labels and, with ``update_centers``, the
-        new centroids and the number of points in each cluster."""
-        k = centroids.shape[0]
-        labels = np.empty(self.X.shape[0], dtype=np.int32)
-        means = np.empty_like(centroids) if update_centers else None
-        sizes = np.empty(k) if update_centers else None
-        lloyd_iter_chunked_dense(self.X, self.sample_weight, centroids, means, sizes, labels,
-                                 np.empty(k), self.n_threads, update_centers=update_centers)
-        return labels, means, sizes
-
-    def inertia(self, centroids, labels):
-        """``_inertia_dense`` with the threads KMeans.fit gives it."""
-        return self.inertias(centroids, labels)[0]
-
-    def inertias(self, centroids, labels, other_centroids=None, other_labels=None):
-        """The inertia of ``labels`` to ``centroids`` and, given, of ``other_labels`` to
-        ``other_centroids``: ``_inertia_dense``'s, to the bit.
-
-        Each OpenMP thread's block of points (the static schedule's: the first
-        ``n % n_threads`` threads take one point more) is summed as that thread sums
-        it, both inertias in one pass, and the blocks are added in the threads' order
-        (see ``IN_THIS_THREAD_UP_TO`` for where). With one or two threads that is the
-        very sum; with more, OpenMP adds the blocks in the order the threads finish, so
-        scikit-learn's own is one of several, and this is one of them."""
-        pairs = [(centroids, labels)] + ([] if other_centroids is None
-                                         else [(other_centroids, other_labels)])
-        n = self.X.shape[0]
-        apart = n * self.X.shape[1] > IN_THIS_THREAD_UP_TO
-        if apart and not _threads_run_apart():
-            return tuple(float(_inertia_dense(self.X, self.sample_weight, c, l, self.n_threads))
-                         for c, l in pairs)
-        share, extra = divmod(n, self.n_threads)
-        bounds = np.cumsum([0] + [share + (thread < extra) for thread in range(self.n_threads)])
-
-        def block(thread):
-            start, stop = int(bounds[thread]), int(bounds[thread + 1])
-            if other_centroids is None:
-                return (sums.block_sum(self.X, centroids, labels, start, stop),)
-            return sums.block_sums(self.X, centroids, labels, other_centroids, other_labels,
-                                   start, stop)
-
-        if apart and self.n_threads > 1:
-            others = [_helpers(self.n_threads - 1).submit(block, thread)
-                      for thread in range(1, self.n_threads)]
-            blocks = [block(0)] + [other.result() for other in others]
-        else:
-            blocks = [block(thread) for thread in range(self.n_threads)]
-        totals = [0.0] * len(pairs)
-        for sums_of_block in blocks:
-            totals = [total + part for total, part in zip(totals, sums_of_block)]
-        return tuple(totals)
-
-
-@lru_cache(maxsize=4)
-def _helpers(count):
-    """``count`` threads that sum blocks of points beside the request's own (numba's loop
-    lets go of the GIL); made at the first large data set, so after any fork."""
-    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="inertia")
-
-
-def _threads_run_apart():
-    """Whether a thread runs beside the others: not where gevent has made them greenlets,
-    which take turns (then scikit-learn's OpenMP threads sum large data sets instead)."""
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is None or not monkey.is_module_patched("threading")

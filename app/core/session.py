@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core import engine
+from app.core.engine import read_only
 
 # Every phase a run can be in, with the step of Lloyd's algorithm just taken and the
 # step due next (None: none yet). The phases are named here only: the API's document
@@ -86,10 +87,6 @@ class Session:
     # that the k-th pick takes leaves it at k, one taken at once after some picks below k.
     # Only the count: the draws are replayed (``picks``), as each holds every point's D².
     picked: int = 0
-    # The session after its next step, once ``peek`` has worked it out (a page asks
-    # what the next step will do before it is clicked): taking that step then costs
-    # no second pass over the data. Not stored either.
-    peeked: "Session | None" = field(default=None, repr=False, compare=False)
 
     # --- What the session stands at, derived from its steps -------------------
 
@@ -161,8 +158,7 @@ class Session:
         else:
             start = engine.init_centroids(data.X, self.k, self.init, self.seed,
                                           data.x_squared_norms)
-        self.peeked = None
-        self.steps.append(Step("init", centroids=np.ascontiguousarray(start)))
+        self.steps.append(Step("init", centroids=read_only(np.array(start, order="C"))))
 
     def pick(self):
         """k-means++ one centre at a time: the next centre; the k-th is the Init."""
@@ -171,23 +167,25 @@ class Session:
         if self.steps:
             raise StepRefused("already_initialized")
         self.picked += 1
-        self.peeked = None
         if self.picked == self.k:
             self.initialize()
 
-    def assign(self):
-        """E step: every point joins its nearest centroid."""
+    def assign(self, precomputed=None):
+        """E step: every point joins its nearest centroid. ``precomputed``: this session
+        after its next step, worked out before (``app.services``), taken as it is if
+        that step is this assignment."""
         if self.phase == "new":
             raise StepRefused("assign_before_init")
         if self.converged:
             return
         if self.phase == "assigned":
             raise StepRefused("already_assigned")
-        if self._take_foretold("assign"):
+        if self._take_precomputed(precomputed, "assign"):
             return
         centroids = self.centroids
         labels, inertia, self.next_update = engine.iterate(self.data.X, centroids)
-        labels = labels.astype(_label_dtype(self.k))  # then compared a byte a point, not four
+        # Then compared a byte a point, not four.
+        labels = read_only(labels.astype(_label_dtype(self.k)))
         changed = engine.count_changed(labels, self.labels)
         self.labels = labels
         # With no label changed, scikit-learn stops after the update it took in the same
@@ -198,15 +196,16 @@ class Session:
         self.steps.append(Step("assign", inertia=inertia, changed=changed,
                                final_update=final_update))
 
-    def update(self):
-        """M step: every centroid moves to the mean of its points."""
+    def update(self, precomputed=None):
+        """M step: every centroid moves to the mean of its points (``precomputed``: as
+        for ``assign``)."""
         if self.phase in ("new", "initialized"):
             raise StepRefused("update_before_assign")
         if self.converged:
             return
         if self.phase == "updated":
             raise StepRefused("already_updated")
-        if self._take_foretold("update"):
+        if self._take_precomputed(precomputed, "update"):
             return
         old = self.centroids
         update = self.next_update
@@ -222,34 +221,23 @@ class Session:
                                shift=shift, relocations=update.relocations,
                                emptied=update.emptied))
 
-    def _take_foretold(self, kind):
-        """Take the step the look-ahead worked out (``peek``) if it is this session one
-        ``kind`` step on: its very records, nothing worked out again. The look-ahead is
-        forgotten either way. Whether it was taken."""
-        ahead, self.peeked = self.peeked, None
-        if ahead is None or not _one_step_on(self.steps, ahead.steps, kind):
+    def _take_precomputed(self, after, kind):
+        """Take the step ``after`` worked out, if ``after`` is this session one ``kind``
+        step on (the very records): nothing worked out again. Whether it was taken."""
+        if after is None or not _one_step_on(self.steps, after.steps, kind):
             return False
-        self.steps.append(ahead.steps[-1])
-        self.labels, self.next_update = ahead.labels, ahead.next_update
+        self.steps.append(after.steps[-1])
+        self.labels, self.next_update = after.labels, after.next_update
         return True
 
-    def peek(self):
-        """The session after its next step, without taking it (the next step is not
-        one: the session itself). Kept, so that taking that step next is free."""
-        if self.peeked is None:
-            after = self.copy()
-            after.step()
-            self.peeked = after
-        return self.peeked
-
-    def step(self):
-        """Whichever step comes next."""
+    def step(self, precomputed=None):
+        """Whichever step comes next (``precomputed``: as for ``assign``)."""
         if self.phase == "new":
             self.initialize()
         elif self.phase in ("initialized", "updated"):
-            self.assign()
+            self.assign(precomputed)
         elif not self.converged:
-            self.update()
+            self.update(precomputed)
 
     def run(self, max_iter, deadline=None):
         """Step until converged or ``max_iter`` updates are done, ending on an
@@ -272,37 +260,34 @@ class Session:
             if not self.picked:
                 raise StepRefused("nothing_to_undo")
             self.picked -= 1
-            self.peeked = None
             return
         if self.steps.pop().kind == "init" and self.picked == self.k:
             self.picked -= 1  # that Init was the last pick
-        self.labels = self.next_update = self.peeked = None
+        self.labels = self.next_update = None
         for index in range(len(self.steps) - 1, -1, -1):
             if self.steps[index].kind == "assign":
                 # The same centroids give the same labels: recompute rather than keep them all.
                 labels, _ = engine.assign(self.data.X, self._centroids_before(index))
-                self.labels = labels.astype(_label_dtype(self.k))
+                self.labels = read_only(labels.astype(_label_dtype(self.k)))
                 break
 
     def reset(self):
         """Forget the centroids and every step; keep the data."""
         self.steps.clear()
-        self.labels = self.next_update = self.peeked = None
+        self.labels = self.next_update = None
         self.picked = 0
 
     def copy(self):
         """The same session, whose steps can go on apart from this one's (the steps
-        taken so far and their arrays are shared: no step changes them in place)."""
+        taken so far and their arrays are shared: they are read-only)."""
         return Session(data=self.data, k=self.k, init=self.init, seed=self.seed, id=self.id,
                        steps=list(self.steps), labels=self.labels,
-                       next_update=self.next_update, picked=self.picked,
-                       peeked=self.peeked)
+                       next_update=self.next_update, picked=self.picked)
 
     def fork(self):
-        """The same run as a new session of its own: a new id, and nothing worked out
-        ahead for the session it came from (that carries the old id)."""
+        """The same run as a new session of its own, under a new id."""
         forked = self.copy()
-        forked.id, forked.peeked = new_session_id(), None
+        forked.id = new_session_id()
         return forked
 
     def _centroids_before(self, index):

@@ -1,17 +1,17 @@
 """Where sessions live between requests: one small interface, two stores.
 
-- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None.
-- ``change(id, action, limit)`` takes one step: ``action(session)`` changes a
-  copy of the session, which then takes its place, atomically. Two clicks
-  racing on one session never lose, duplicate or interleave a step. With a
-  ``StepLimit``, the step is counted, and refused past the limit. Answers the
-  changed session; ``UnknownSession`` when there is none.
-- ``read(id)`` and ``apply(id, action, limit, seen)`` do as ``get`` and
-  ``change`` but answer the session with its version (``Versioned``): 1 when
-  put, one more with every step saved. Given what the client ``seen`` (the
-  version it stepped from and its request), a step asked again after its answer
-  was lost answers the version it made, without a second step; a step from a
-  version that is gone raises ``StaleVersion`` with the session as it stands.
+- ``put(session)`` keeps a new session; ``get(id)`` gives it back, or None;
+  ``read(id)`` gives it with its version (``Versioned``): 1 when put, one more
+  with every step saved.
+- ``apply(id, action, limit, precondition)`` takes one step: ``action(session)``
+  changes a copy of the session, which then takes its place, atomically, and
+  answers it with its new version. Two clicks racing on one session never lose,
+  duplicate or interleave a step. With a ``StepLimit``, the step is counted, and
+  refused past the limit; ``UnknownSession`` when there is none. Given the
+  client's ``precondition`` (the version it stepped from, from ``If-Match``, and
+  its request), a step asked again after its answer was lost answers the version
+  it made, without a second step; a step from a version that is gone raises
+  ``StaleVersion`` with the session as it stands.
 - ``delete(id)``, ``ping()``: whether the store answers, and ``durability()``:
   whether its sessions outlive a restart (``Durability``).
 
@@ -23,8 +23,9 @@ turns them into statuses (``app.web.errors``).
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
-UNREAD = object()  # ``Versioned.linked`` when no linked key was read with the step
+NOT_READ = object()  # ``Versioned.class_code`` when the class was not read with the step
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,20 @@ class StepLimit:
 
 @dataclass(frozen=True)
 class Versioned:
-    """A session as stored: its version, and the mark of the step that made it.
+    """A session as stored: its version, and the ``request_key`` of the step that made it.
 
-    ``linked``: after a step saved in Redis, the value of the key the store was
-    told to read with it (``RedisStore.linked_key``: the class that follows the
-    session, if any), read in the same round trip; ``UNREAD`` otherwise."""
+    ``class_code``: after a step saved in Redis, the value of the key the store was
+    told to read with it (``RedisStore.class_key``: the class that follows the
+    session, if any), read in the same round trip; ``NOT_READ`` otherwise."""
 
     version: int
     session: object
-    mark: str = None
-    linked: object = UNREAD
+    request_key: str = None
+    class_code: object = NOT_READ
 
 
 @dataclass(frozen=True)
-class Seen:
+class Precondition:
     """What a client saw when it asked for a step: the session's version, and a
     fingerprint of its request (the same bytes sent again give the same one)."""
 
@@ -58,7 +59,8 @@ class Seen:
     request: str
 
     @property
-    def mark(self):
+    def request_key(self):
+        # The version and the fingerprint: a request sent again is known by it.
         """Kept with the version this step makes: a request sent again is known by it."""
         return f"{self.version}:{self.request}"
 
@@ -71,12 +73,64 @@ class Durability:
     detail: str
 
 
-def replayed_or_stale(seen, current):
-    """``current`` if it is what the step ``seen`` made (the request sent again);
+def replayed_or_stale(precondition, current):
+    """``current`` if it is what the step asked with ``precondition`` made (the request sent again);
     ``StaleVersion`` if the session moved on without it."""
-    if current.mark == seen.mark:
+    if current.request_key == precondition.request_key:
         return current
-    raise StaleVersion(seen.version, current)
+    raise StaleVersion(precondition.version, current)
+
+
+class SessionStore(Protocol):
+    """Where sessions live between requests (``MemoryStore``, ``RedisStore``)."""
+
+    def put(self, session) -> None: ...
+
+    def get(self, session_id): ...
+
+    def read(self, session_id) -> "Versioned | None": ...
+
+    def apply(self, session_id, action, limit: StepLimit | None = None,
+              precondition: Precondition | None = None) -> Versioned: ...
+
+    def delete(self, session_id) -> bool: ...
+
+    def ping(self) -> bool: ...
+
+    def durability(self) -> Durability: ...
+
+
+class ClassStore(Protocol):
+    """Where live classes live, and how their events reach every follower
+    (``MemoryClassrooms``, ``RedisClassrooms``; see ``app.stores.live``)."""
+
+    def open(self, classroom): ...
+
+    def get(self, code): ...
+
+    def of_session(self, session_id, class_code=NOT_READ): ...
+
+    def change(self, code, **fields): ...
+
+    def touch(self, code): ...
+
+    def end(self, code, data): ...
+
+    def publish(self, code, kind, data): ...
+
+    def last_event_id(self, code) -> int: ...
+
+    def events_after(self, code, event_id): ...
+
+    def listen(self, code): ...
+
+    def follow(self, code, follower, seconds, limit): ...
+
+    def unfollow(self, code, follower): ...
+
+    def followers(self, code): ...
+
+    def ping(self) -> bool: ...
 
 
 class StoreError(Exception):

@@ -5,7 +5,7 @@ worker and server of a class, ``redis_live.RedisClassrooms``):
 
 - ``open(classroom)`` keeps a new class; ``get(code)`` gives it back, ended
   ones too for a while (so a late student is told it ended), or None;
-  ``of_session(id, linked)`` the live class taught from a session, or None;
+  ``of_session(id, class_code)`` the live class taught from a session, or None;
   ``change(code, **fields)``, ``touch(code)`` (the teacher is still there),
   ``end(code)``.
 - ``publish(code, kind, data)`` numbers an event, keeps it in the class's
@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import replace
 
 from app.core.classroom import Event
-from app.stores.base import UNREAD, StoreError
+from app.stores.base import NOT_READ, StoreError
 
 
 class UnknownClass(StoreError):
@@ -190,8 +190,8 @@ class MemoryClassrooms:
             kept = self._classes.get(code)
             return None if kept is None else kept.classroom
 
-    def of_session(self, session_id, linked=UNREAD):
-        """The open class following the session, or None (``linked``: for the
+    def of_session(self, session_id, class_code=NOT_READ):
+        """The open class following the session, or None (``class_code``: for the
         interface's sake; in memory the answer is at hand)."""
         with self._guard:
             self._expire()

@@ -65,13 +65,10 @@ class MemoryStore:
             self._expire()
             return len(self._sessions)
 
-    def change(self, session_id, action, limit=None):
-        """Take one step on the session: ``action`` on a copy, which takes its place."""
-        return self.apply(session_id, action, limit).session
-
-    def apply(self, session_id, action, limit=None, seen=None):
-        """``change``, answering the session with its new version; from the version
-        ``seen``, if given (see ``base``)."""
+    def apply(self, session_id, action, limit=None, precondition=None):
+        """Take one step: ``action`` on a copy of the session, saved over the version it
+        was taken from, answered with its new version; from the version
+        ``precondition`` names, if given (see ``base``)."""
         with self._guard:
             if limit is not None and session_id in self._sessions:
                 self._count_step(session_id, limit)
@@ -81,11 +78,12 @@ class MemoryStore:
                 current = self.read(session_id)
                 if current is None:
                     raise UnknownSession(session_id)
-                if seen is not None and seen.version != current.version:
-                    return replayed_or_stale(seen, current)
+                if precondition is not None and precondition.version != current.version:
+                    return replayed_or_stale(precondition, current)
                 changed = current.session.copy()
                 action(changed)
-                changed = Versioned(current.version + 1, changed, seen and seen.mark)
+                changed = Versioned(current.version + 1, changed,
+                                    precondition and precondition.request_key)
                 with self._guard:
                     if session_id in self._sessions:  # not deleted meanwhile
                         self._sessions[session_id] = (changed, self._clock())

@@ -54,8 +54,10 @@ def to_record(session):
     return b"".join([MAGIC, _LENGTH.pack(len(text)), text, *(a.tobytes() for a in arrays)])
 
 
-def from_record(record):
-    """The session a record was made from (its arrays read-only views of the record)."""
+def from_record(record, library=None, custom_sets=None):
+    """The session a record was made from (its arrays read-only views of the record):
+    its generated data set from ``library`` (a ``datasets.Library``; None: the
+    module's defaults), a custom one from ``custom_sets`` (a ``RecentCustomSets``)."""
     if record[:len(MAGIC)] != MAGIC:
         raise ValueError(f"not a session record: it starts with {bytes(record[:8])!r}")
     start = len(MAGIC) + _LENGTH.size
@@ -67,7 +69,7 @@ def from_record(record):
         return None if index is None else arrays[index]
 
     return Session(
-        data=_data(header["data"], array),
+        data=_data(header["data"], array, library, custom_sets or _custom_sets),
         k=header["k"],
         init=header["init"],
         seed=header["seed"],
@@ -121,10 +123,12 @@ def _data_header(data, ref):
     return {"name": data.name, "params": data.params}
 
 
-def _data(header, array):
+def _data(header, array, library, custom_sets):
     if header["name"] == "custom":
-        return _custom_sets.get(array(header["points"]), array(header["labels"]))
-    return datasets.load(header["name"], header["params"])
+        return custom_sets.get(array(header["points"]), array(header["labels"]))
+    if library is None:
+        return datasets.load(header["name"], header["params"])
+    return library.load(header["name"], header["params"])
 
 
 # --- Arrays -------------------------------------------------------------------------
@@ -155,7 +159,7 @@ def _read_arrays(buffer, specs):
     return arrays
 
 
-class _RecentCustomSets:
+class RecentCustomSets:
     """Custom data sets rebuilt from records, the most recent few kept by content.
 
     A session's requests then share one ``Dataset``, and with it the elbow and
@@ -184,4 +188,4 @@ class _RecentCustomSets:
         return data
 
 
-_custom_sets = _RecentCustomSets(size=32)
+_custom_sets = RecentCustomSets(size=32)  # outside a store: tests, scripts

@@ -20,7 +20,7 @@ import time
 import redis
 
 from app.core.classroom import Classroom, Event
-from app.stores.base import UNREAD, StoreUnavailable
+from app.stores.base import NOT_READ, StoreUnavailable
 from app.stores.live import (Broker, ClassEnded, CodeTaken, SessionTaught, TooManyClasses,
                              TooManyFollowers, UnknownClass)
 from app.stores.redis_store import _unreachable_as_unavailable
@@ -125,6 +125,12 @@ def _now_ms():
     return int(time.time() * 1000)
 
 
+def session_class_key(session_id, prefix="kmeans:"):
+    """The key that links a session to the class following it (its code): the session
+    store reads it in the round trip of a step (``RedisStore(class_key=...)``)."""
+    return f"{prefix}class-session:{session_id}"
+
+
 class RedisClassrooms:
     """Classes in Redis, their events on one pub/sub channel."""
 
@@ -168,18 +174,18 @@ class RedisClassrooms:
 
     def session_key(self, session_id):
         """The key that links a session to the class following it (its code)."""
-        return f"{self.prefix}class-session:{session_id}"
+        return session_class_key(session_id, self.prefix)
 
     @_unreachable_as_unavailable
-    def of_session(self, session_id, linked=UNREAD):
-        """The open class following the session, or None. ``linked``: the value of
+    def of_session(self, session_id, class_code=NOT_READ):
+        """The open class following the session, or None. ``class_code``: the value of
         ``session_key`` if it was read already (with the step, by the session store)."""
-        if linked is UNREAD:
-            linked = self.client.get(self.session_key(session_id))
-            linked = linked and linked.decode()
-        if linked is None:
+        if class_code is NOT_READ:
+            class_code = self.client.get(self.session_key(session_id))
+            class_code = class_code and class_code.decode()
+        if class_code is None:
             return None
-        classroom = self.get(linked)
+        classroom = self.get(class_code)
         if classroom is None or classroom.ended or classroom.session_id != session_id:
             return None
         return classroom

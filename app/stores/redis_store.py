@@ -19,8 +19,8 @@ so) does it cost another. A step that the session kept here refuses (a 409) is
 refused only once the stored session is read and refuses it too; one past the
 limit is refused here, without a round trip, until its window ends.
 
-A step asked from the version a client saw (``seen``) is saved with its mark
-(``m``): sent again after its answer was lost, it finds its mark on the version
+A step asked from the version a client saw (its ``precondition``) is saved with its
+``request_key`` (``m``): sent again after its answer was lost, it finds that key on the version
 it made and answers that, taking no second step.
 
 Every call waits at most ``timeout`` seconds for Redis: a Redis that hangs
@@ -40,7 +40,7 @@ from redis.retry import Retry
 
 from app.stores.base import (Durability, SessionBusy, StoreUnavailable, TooManySteps,
                              UnknownSession, Versioned, replayed_or_stale)
-from app.stores.records import from_record, to_record
+from app.stores.records import RecentCustomSets, from_record, to_record
 
 # KEYS: session. ARGV: record, idle ms. A new session, at version 1.
 PUT = """
@@ -49,7 +49,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
 # A session is a hash; any other key by its name (none, or one left by an older
 # version of the app) is no session.
-# KEYS: session. ARGV: idle ms. {version, record, mark}, or {false, false, false} when
+# KEYS: session. ARGV: idle ms. {version, record, request_key}, or {false, false, false} when
 # there is none.
 LOAD = """
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {false, false, false} end
@@ -58,12 +58,13 @@ if found[1] then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return found
 """
 SAVED, RACED, PAST_LIMIT, GONE = 1, 0, 2, 3
-# KEYS: session, step count, and a linked key to read (optional). ARGV: the version
-# the step was taken from, the new record, idle ms, steps allowed in the window (0:
-# count nothing), window ms, a token of this save, the step's mark. Answers {SAVED,
-# the linked key's value}; {RACED, version, record, mark} when another step was saved
-# first; {PAST_LIMIT, ms until the window ends}; {GONE} when there is no session. A
-# save sent again because its reply was lost finds its token: saved.
+# KEYS: session, step count, and the key of the session's class to read (optional).
+# ARGV: the version the step was taken from, the new record, idle ms, steps allowed in
+# the window (0: count nothing), window ms, a token of this save, the step's request_key.
+# Answers {SAVED, the class key's value}; {RACED, version, record, request_key} when
+# another step was saved first; {PAST_LIMIT, ms until the window ends}; {GONE} when
+# there is no session. A save sent again because its reply was lost finds its token:
+# saved.
 SAVE_OVER = """
 local function saved()
     if KEYS[3] then return {1, redis.call('GET', KEYS[3])} end
@@ -101,22 +102,28 @@ def _unreachable_as_unavailable(method):
 class RedisStore:
     """Sessions as versioned records in Redis; each step saved over the version it read."""
 
-    def __init__(self, client, idle_seconds, wait_seconds, prefix="kmeans:", kept=1000):
+    def __init__(self, client, idle_seconds, wait_seconds, prefix="kmeans:", cached=1000,
+                 datasets=None, class_key=None):
         self.client = client
+        # Where the records' data sets are rebuilt: the app's (``datasets.Library``);
+        # None: the module's defaults, outside an app.
+        self.datasets = datasets
+        self._custom_sets = RecentCustomSets(size=32)
         self.idle_ms = int(idle_seconds * 1000)
         self.wait_seconds = wait_seconds
         self.prefix = prefix
         self._put = client.register_script(PUT)
         self._load = client.register_script(LOAD)
         self._save_over = client.register_script(SAVE_OVER)
-        self._kept = _Recent(kept)  # id -> Versioned, saved or read here last
-        # A session id's key of another store, read with each step in the same round
-        # trip (``Versioned.linked``): the live classes' link from a session to its class.
-        self.linked_key = None
-        self._refused = _Recent(kept)  # id -> when its step window ends, once past its limit
+        self._cache = _Recent(cached)  # id -> Versioned, saved or read here last
+        # A session id -> the key of the class following it, read with each step in the
+        # same round trip (``Versioned.class_code``); None: not read.
+        self.class_key = class_key
+        self._refused = _Recent(cached)  # id -> when its step window ends, once past its limit
 
     @classmethod
-    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5):
+    def from_url(cls, url, idle_seconds, step_seconds, timeout=0.5, datasets=None,
+                 class_key=None):
         """A store on ``url`` whose steps wait at most a step's time (``step_seconds``) more,
         and whose every call waits at most ``timeout`` seconds for Redis."""
         client = redis.Redis.from_url(
@@ -130,12 +137,16 @@ class RedisStore:
                         supported_errors=(redis.ConnectionError,)),
             health_check_interval=30,
         )
-        return cls(client, idle_seconds, wait_seconds=step_seconds + 5)
+        return cls(client, idle_seconds, wait_seconds=step_seconds + 5, datasets=datasets,
+                   class_key=class_key)
+
+    def _from_record(self, record):
+        return from_record(record, self.datasets, self._custom_sets)
 
     @_unreachable_as_unavailable
     def put(self, session):
         self._put(keys=[self._key(session.id)], args=[to_record(session), self.idle_ms])
-        self._kept.set(session.id, Versioned(1, session))
+        self._cache.set(session.id, Versioned(1, session))
 
     def get(self, session_id):
         """The session, or None if there is none (or it expired); its expiry starts again."""
@@ -150,31 +161,28 @@ class RedisStore:
     @_unreachable_as_unavailable
     def delete(self, session_id):
         """Forget the session; True if there was one."""
-        self._kept.pop(session_id)
+        self._cache.pop(session_id)
         return self.client.delete(self._key(session_id)) == 1
 
-    def change(self, session_id, action, limit=None):
-        """Take one step: ``action`` on a copy of the session, saved over the version it
-        was taken from, or taken again from the one saved meanwhile."""
-        return self.apply(session_id, action, limit).session
-
     @_unreachable_as_unavailable
-    def apply(self, session_id, action, limit=None, seen=None):
-        """``change``, answering the session with its new version; from the version
-        ``seen``, if given (see ``base``): a lost race is then no retry but stale."""
+    def apply(self, session_id, action, limit=None, precondition=None):
+        """Take one step: ``action`` on a copy of the session, saved over the version it
+        was taken from, answered with its new version; from the version
+        ``precondition`` names, if given (see ``base``): a lost race is then no retry but stale."""
         refused_until = self._refused.get(session_id)
         if refused_until is not None and refused_until > time.monotonic():
             raise TooManySteps(refused_until - time.monotonic())
         allowed, window_ms = (0, 0) if limit is None else (limit.amount, int(limit.seconds * 1000))
-        current = self._kept.get(session_id)
+        current = self._cache.get(session_id)
         unchecked = current is not None  # what is kept here may be behind the stored session
-        if current is None or (seen is not None and current.version != seen.version):
+        if current is None or (precondition is not None
+                               and current.version != precondition.version):
             current, unchecked = self._read_or_404(session_id), False
         deadline = time.monotonic() + self.wait_seconds
         token = secrets.token_hex(8)
         while True:
-            if seen is not None and current.version != seen.version:
-                return replayed_or_stale(seen, current)
+            if precondition is not None and current.version != precondition.version:
+                return replayed_or_stale(precondition, current)
             changed = current.session.copy()
             try:
                 action(changed)
@@ -187,29 +195,29 @@ class RedisStore:
                     raise
                 current = stored
                 continue
-            mark = seen.mark if seen is not None else ""
+            request_key = precondition.request_key if precondition is not None else ""
             keys = [self._key(session_id), self._steps_key(session_id)]
-            if self.linked_key is not None:
-                keys.append(self.linked_key(session_id))
+            if self.class_key is not None:
+                keys.append(self.class_key(session_id))
             answer = self._save_over(
                 keys=keys, args=[current.version, to_record(changed), self.idle_ms, allowed,
-                                 window_ms, token, mark])
+                                 window_ms, token, request_key])
             if answer[0] == SAVED:
-                saved = Versioned(current.version + 1, changed, mark or None)
-                self._kept.set(session_id, saved)  # kept without its linked value: it ages
-                if self.linked_key is not None:  # answered as {SAVED, value or nil}
-                    saved = dataclasses.replace(saved, linked=answer[1] and answer[1].decode())
+                saved = Versioned(current.version + 1, changed, request_key or None)
+                self._cache.set(session_id, saved)  # cached without its class: that ages
+                if self.class_key is not None:  # answered as {SAVED, value or nil}
+                    saved = dataclasses.replace(saved, class_code=answer[1] and answer[1].decode())
                 return saved
             if answer[0] == PAST_LIMIT:
                 self._refused.set(session_id, time.monotonic() + answer[1] / 1000)
                 raise TooManySteps(answer[1] / 1000)
             if answer[0] == GONE:
-                self._kept.pop(session_id)
+                self._cache.pop(session_id)
                 raise UnknownSession(session_id)
             # RACED: another step was saved first; this one goes on from it, counted once.
             allowed, unchecked = 0, False
-            current = _versioned(answer[1], from_record(answer[2]), answer[3])
-            self._kept.set(session_id, current)
+            current = _versioned(answer[1], self._from_record(answer[2]), answer[3])
+            self._cache.set(session_id, current)
             if time.monotonic() > deadline:
                 raise SessionBusy(self.wait_seconds)
 
@@ -245,15 +253,16 @@ class RedisStore:
     def _read(self, session_id):
         """The session as stored, or None; decoded only if this worker does not keep
         that very version."""
-        version, record, mark = self._load(keys=[self._key(session_id)], args=[self.idle_ms])
+        version, record, request_key = self._load(keys=[self._key(session_id)],
+                                                  args=[self.idle_ms])
         if version is None:
-            self._kept.pop(session_id)
+            self._cache.pop(session_id)
             return None
-        kept = self._kept.get(session_id)
-        if kept is not None and kept.version == int(version):
-            return kept
-        found = _versioned(version, from_record(record), mark)
-        self._kept.set(session_id, found)
+        cached = self._cache.get(session_id)
+        if cached is not None and cached.version == int(version):
+            return cached
+        found = _versioned(version, self._from_record(record), request_key)
+        self._cache.set(session_id, found)
         return found
 
     def _read_or_404(self, session_id):
@@ -269,9 +278,9 @@ class RedisStore:
         return f"{self.prefix}steps:{session_id}"
 
 
-def _versioned(version, session, mark):
-    """A session as Redis gave it: its version and mark as bytes, or None."""
-    return Versioned(int(version), session, mark.decode() if mark else None)
+def _versioned(version, session, request_key):
+    """A session as Redis gave it: its version and request_key as bytes, or None."""
+    return Versioned(int(version), session, request_key.decode() if request_key else None)
 
 
 class _Recent:

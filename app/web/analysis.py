@@ -13,12 +13,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.core import datasets, engine, metrics
 from app.core.analysis import ELBOW_STARTS, SEEDED_INITS, analysis_of
-from app.web import query
+from app.web import query, schemas
 from app.web.errors import ApiError
-from app.web import schemas
+from app.web.openapi import NO_SESSION, SESSION
+from app.web.operations import operation
 from app.web.catalog import DEFAULT_K_MAX, teaching
 from app.web.security import rate_limited
-from app.web.sessions import find_session
+from app.web.sessions import find_session, get_datasets
 
 bp = Blueprint("analysis", __name__, url_prefix="/api")
 
@@ -26,7 +27,11 @@ TOO_MANY = "too many elbow or restart requests on this session; wait a moment"
 
 
 # The elbow and restarts run many whole k-means; cached, but a cold call is costly.
-@bp.get("/sessions/<session_id>/elbow")
+@operation(bp, "get", f"{SESSION}/elbow",
+           f"Best inertia of {ELBOW_STARTS} seeded k-means++ starts for each k from 1 to "
+           "k_max, with the silhouette of that clustering; cached per data set.",
+           answer=schemas.Elbow, query="elbow",
+           errors={"400": "Bad k_max.", **NO_SESSION, "429": "Too many analyses."})
 @rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def elbow(session_id):
     asked = query.read(request.args, schemas.current().elbow)
@@ -38,8 +43,8 @@ def elbow(session_id):
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
     analysis = analysis_of(data)
     # Only the built-in data sets' elbows are prepared on disk (flask prepare).
-    kept = None if data.name == "custom" else datasets.cache_dir()
-    inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=kept)
+    prepared = None if data.name == "custom" else get_datasets().cache_dir
+    inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=prepared)
     complete = len(inertia) == k_max
     return jsonify(k=list(range(1, len(inertia) + 1)), inertia=inertia, silhouette=silhouette,
                    k_max=k_max, complete=complete, starts=ELBOW_STARTS,
@@ -48,7 +53,10 @@ def elbow(session_id):
                    silhouette_note=_silhouette_note(data.n_samples))
 
 
-@bp.get("/sessions/<session_id>/restarts")
+@operation(bp, "get", f"{SESSION}/restarts",
+           "Seeded runs to convergence from seeds seed, seed + 1, ...: the best inertia "
+           "against the session's current one.", answer=schemas.Restarts, query="restarts",
+           errors={"400": "Bad n or init.", **NO_SESSION, "429": "Too many analyses."})
 @rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
 def restarts(session_id):
     asked = query.read(request.args, schemas.current().restarts)
@@ -75,7 +83,9 @@ def restarts(session_id):
     )
 
 
-@bp.get("/sessions/<session_id>/export.json")
+@operation(bp, "get", f"{SESSION}/export.json", "Every step taken (also by Run) with its "
+           "centroids, labels and inertia, and the points.", answer=schemas.Export,
+           errors={"400": "Unknown query parameter.", **NO_SESSION})
 def export_json(session_id):
     query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)
@@ -92,7 +102,10 @@ def export_json(session_id):
     return response
 
 
-@bp.get("/sessions/<session_id>/export.csv")
+@operation(bp, "get", f"{SESSION}/export.csv", "One row per point: x, y (view "
+           "coordinates), truth, and cluster at the current step (empty before the first "
+           "assignment).", errors={"400": "Unknown query parameter.", **NO_SESSION},
+           extra={"csv": True})
 def export_csv(session_id):
     query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)

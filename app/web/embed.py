@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from app.core import datasets, engine
-from app.web import query, validation
+from app.core import datasets
+from app.web import query, schemas, validation
 from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
                              algorithm, dataset_entries, limits, start_entries, teaching)
 from app.stores.base import StoreError, UnknownSession
@@ -98,14 +98,15 @@ def embed_options(args, config):
         f"unknown parameter {unknown!r}; data set {name!r} takes "
         f"{sorted(params) or 'no parameters'}, and the embed takes "
         f"{sorted((*RUN_FIELDS, *EMBED_FIELDS))}"))
-    dataset = {"name": name}
-    for key in sorted(set(params) & set(args)):
-        dataset[key] = checked(validation.by_catalog(params[key]),
-                               _typed(value(key), params[key]), key)
-    k = checked(validation.integer(1, config["MAX_K"]), query.scalar(value("k", str(DEFAULT_K))), "k")
-    init = checked(validation.choice(engine.INIT_METHODS), value("init", DEFAULT_INIT), "init")
-    seed = checked(validation.integer(0, datasets.SEED_MAX), query.scalar(value("seed", str(DEFAULT_SEED))),
-                   "seed")
+    given = sorted(set(params) & set(args))
+    dataset = {"name": name, **{key: _typed(value(key), params[key]) for key in given}}
+    if name != "custom":  # checked by the model that checks it in a new session's body
+        checked_dataset = validation.validated(schemas.current().datasets[name], dataset)
+        dataset = {"name": name, **{key: getattr(checked_dataset, key) for key in given}}
+    run = validation.validated(schemas.current().embed_run, {
+        "k": query.scalar(value("k", str(DEFAULT_K))), "init": value("init", DEFAULT_INIT),
+        "seed": query.scalar(value("seed", str(DEFAULT_SEED)))})
+    k, init, seed = run.k, run.init, run.seed
     return {
         "settings": {"dataset": dataset, "k": k, "init": init, "seed": seed},
         "custom": _custom_points(value, name, config["MAX_POINTS"]),

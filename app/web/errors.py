@@ -5,6 +5,8 @@ The core's and the stores' exceptions become statuses here, and only here.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
@@ -40,36 +42,65 @@ def error_response(status, message, **fields):
     return response
 
 
-def as_api_error(error):
-    """The ApiError a core or store exception stands for, in a student's words."""
-    if isinstance(error, StepRefused):
-        return ApiError(409, teaching()["refused"][error.reason].format(**error.details))
-    if isinstance(error, UnknownSession):
-        return ApiError(404, f"no session {error.session_id[:40]!r}: it never existed, was "
-                             "deleted or expired; create a new one with POST /api/sessions")
-    if isinstance(error, TooManySteps):
-        return ApiError(429, "too many steps on this session; wait a moment",
-                        headers={"Retry-After": str(max(1, math.ceil(error.seconds_left)))})
-    if isinstance(error, SessionBusy):
-        return ApiError(503, f"this session is busy with other steps (waited "
-                             f"{error.waited_seconds:g} s); try again in a moment")
-    if isinstance(error, UnknownClass):
-        return ApiError(404, f"no class {error.code[:12]!r}: check the code; a class is "
-                             "forgotten once its teacher leaves it")
-    if isinstance(error, ClassEnded):
-        return ApiError(410, f"class {error.code} has ended")
-    if isinstance(error, SessionTaught):
-        return ApiError(409, f"this run is already taught live, as class {error.code}")
-    if isinstance(error, NotReady):
-        return ApiError(503, f"MNIST is being prepared on the server, once after it starts "
-                             f"({PREPARING[error.stage]}: {error.progress:.0%}); try again in "
-                             f"a moment", headers={"Retry-After": str(PREPARING_RETRY_SECONDS)},
-                        fields={"preparing": {"dataset": "mnist", "stage": error.stage,
-                                              "progress": round(error.progress, 3)}})
-    if isinstance(error, (TooManyClasses, TooManyFollowers)):
-        return ApiError(503, f"{error}; try again later", headers={"Retry-After": "60"})
+@dataclass(frozen=True)
+class Status:
+    """How an exception of the core or the stores is answered: its status, its message
+    in a student's words, and any headers and fields besides."""
+
+    code: int
+    message: Callable
+    headers: Callable = lambda error: {}
+    fields: Callable = lambda error: {}
+
+
+def _log_unreachable(error):
     current_app.logger.warning("session store unreachable: %s", error)
-    return ApiError(503, "the session store (Redis) cannot be reached; try again in a moment")
+    return "the session store (Redis) cannot be reached; try again in a moment"
+
+
+_RETRY_LATER = Status(503, lambda error: f"{error}; try again later",
+                      headers=lambda error: {"Retry-After": "60"})
+
+# Every exception of the core and the stores that reaches a client, and how it is
+# answered: the one table of them.
+STATUSES = {
+    StepRefused: Status(409, lambda error: teaching()["refused"][error.reason].format(
+        **error.details)),
+    UnknownSession: Status(404, lambda error: (
+        f"no session {error.session_id[:40]!r}: it never existed, was deleted or expired; "
+        "create a new one with POST /api/sessions")),
+    TooManySteps: Status(429, lambda error: "too many steps on this session; wait a moment",
+                         headers=lambda error: {
+                             "Retry-After": str(max(1, math.ceil(error.seconds_left)))}),
+    SessionBusy: Status(503, lambda error: (
+        f"this session is busy with other steps (waited {error.waited_seconds:g} s); "
+        "try again in a moment")),
+    UnknownClass: Status(404, lambda error: (
+        f"no class {error.code[:12]!r}: check the code; a class is forgotten once its "
+        "teacher leaves it")),
+    ClassEnded: Status(410, lambda error: f"class {error.code} has ended"),
+    SessionTaught: Status(409, lambda error: (
+        f"this run is already taught live, as class {error.code}")),
+    NotReady: Status(503, lambda error: (
+        f"MNIST is being prepared on the server, once after it starts "
+        f"({PREPARING[error.stage]}: {error.progress:.0%}); try again in a moment"),
+        headers=lambda error: {"Retry-After": str(PREPARING_RETRY_SECONDS)},
+        fields=lambda error: {"preparing": {"dataset": "mnist", "stage": error.stage,
+                                            "progress": round(error.progress, 3)}}),
+    TooManyClasses: _RETRY_LATER,
+    TooManyFollowers: _RETRY_LATER,
+    StoreUnavailable: Status(503, _log_unreachable),
+}
+
+
+def as_api_error(error):
+    """The ApiError a core or store exception stands for (``STATUSES``)."""
+    for kind in type(error).__mro__:
+        if kind in STATUSES:
+            status = STATUSES[kind]
+            return ApiError(status.code, status.message(error), headers=status.headers(error),
+                            fields=status.fields(error))
+    raise TypeError(f"{type(error).__name__} has no status in errors.STATUSES")
 
 
 def register(app):
@@ -81,19 +112,11 @@ def register(app):
         response.headers.update(error.headers)
         return response
 
-    @app.errorhandler(StepRefused)
-    @app.errorhandler(UnknownSession)
-    @app.errorhandler(TooManySteps)
-    @app.errorhandler(SessionBusy)
-    @app.errorhandler(StoreUnavailable)
-    @app.errorhandler(UnknownClass)
-    @app.errorhandler(ClassEnded)
-    @app.errorhandler(SessionTaught)
-    @app.errorhandler(TooManyClasses)
-    @app.errorhandler(TooManyFollowers)
-    @app.errorhandler(NotReady)
     def domain_error(error):
         return api_error(as_api_error(error))
+
+    for kind in STATUSES:
+        app.register_error_handler(kind, domain_error)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

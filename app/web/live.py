@@ -29,9 +29,13 @@ from app.core.classroom import Classroom, Event
 from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
+from app.services import sessions as sessions_service
 from app.web import presentation, query, schemas, validation
+from app.web.api import with_ahead
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
+from app.web.openapi import BAD_BODY, NO_SESSION
+from app.web.operations import operation
 from app.web.sessions import find_session, get_store
 
 bp = Blueprint("live", __name__)
@@ -51,7 +55,6 @@ def init_app(app):
 
         sessions = app.extensions["session_store"]
         store = RedisClassrooms(sessions.client, **sizes)
-        sessions.linked_key = store.session_key  # a step reads its class in its round trip
     else:
         from app.stores.live import MemoryClassrooms
 
@@ -59,7 +62,6 @@ def init_app(app):
     app.extensions["class_store"] = store
     app.extensions["class_snapshots"] = _Snapshots()
     app.extensions.setdefault("after_step", []).append(announce_step)
-    app.extensions.setdefault("openapi_paths", []).append(openapi_paths)
     app.register_blueprint(bp)
     _add_rate_limits(app)
 
@@ -86,9 +88,20 @@ def get_classes():
 
 # --- The API ------------------------------------------------------------------------
 
-@bp.post("/api/classes")
+BEARER = {"name": "Authorization", "in": "header", "required": False,
+          "schema": {"type": "string"}, "description": "Bearer and the teacher's token."}
+NO_CLASS = {"404": "No class by this code."}
+UNKNOWN = {**NO_CLASS, "410": "The class has ended."}
+
+@operation(bp, "post", "/api/classes", "Teach a session live: a join code, and the "
+           "teacher's token.", answer=schemas.ClassDescription, status="201",
+           body="class_open", body_required=True,
+           errors={**BAD_BODY, **NO_SESSION, "409": "The session is already taught live.",
+                   "429": "Too many new classes from this address.",
+                   "503": "As many classes as the server takes are live already."})
 def open_class():
-    session_id = validation.validated(schemas.ClassOpen, validation.json_body()).session
+    session_id = validation.validated(schemas.current().class_open,
+                                      validation.json_body()).session
     find_session(session_id)
     token = classes.new_token()
     for _ in range(DRAW_CODE_TRIES):
@@ -107,7 +120,9 @@ def open_class():
     return response
 
 
-@bp.get("/api/classes/<code>")
+@operation(bp, "get", "/api/classes/{code}", "The class and its followers.",
+           answer=schemas.ClassDescription, parameters=[BEARER],
+           errors={**NO_CLASS, "429": "Too many joins from this address."})
 def show_class(code):
     classroom = _find(code)
     if classroom.taught_by(_bearer()):
@@ -115,10 +130,13 @@ def show_class(code):
     return jsonify(_describe(classroom, followers=get_classes().followers(classroom.code)))
 
 
-@bp.patch("/api/classes/<code>")
+@operation(bp, "patch", "/api/classes/{code}", "Hold the class on this step, or teach "
+           "another session.", answer=schemas.ClassDescription, body="class_change",
+           body_required=True, parameters=[BEARER],
+           errors={**BAD_BODY, "403": "Not the teacher's token.", **UNKNOWN})
 def change_class(code):
     classroom = _teacher_of(code)
-    body = validation.validated(schemas.ClassChange, validation.json_body())
+    body = validation.validated(schemas.current().class_change, validation.json_body())
     store = get_classes()
     if body.hold is not None:
         classroom = store.change(classroom.code, hold=body.hold)
@@ -131,14 +149,20 @@ def change_class(code):
     return jsonify(_describe(classroom, followers=store.followers(classroom.code)))
 
 
-@bp.delete("/api/classes/<code>")
+@operation(bp, "delete", "/api/classes/{code}", "End the class.", status="204",
+           parameters=[BEARER], errors={"403": "Not the teacher's token.", **UNKNOWN})
 def end_class(code):
     classroom = _teacher_of(code)
     get_classes().end(classroom.code, _encode({"reason": "ended"}))
     return "", 204
 
 
-@bp.post("/api/classes/<code>/fork")
+@operation(bp, "post", "/api/classes/{code}/fork", "The teacher's run as it stands, as a "
+           "new session of one's own.", operation_id="fork_class", answer=schemas.FullState,
+           status="201", query="state",
+           errors={"400": "Bad ahead or packed.",
+                   "409": "The teacher holds the class on this step.",
+                   "429": "Too many new sessions from this address.", **UNKNOWN})
 def fork(code):
     """The teacher's run as it stands, as a new session of the student's own."""
     classroom = _find_live(code)
@@ -146,19 +170,23 @@ def fork(code):
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
     asked_for = query.read(request.args, schemas.current().state)
-    session = find_session(classroom.session_id).fork()
-    get_store().put(session)
-    state = presentation.state(session, with_points=True, packed=asked_for.packed)
-    if asked_for.ahead:
-        state["next"] = presentation.ahead(session, state, packed=asked_for.packed)
-    response = jsonify(state)
+    found = sessions_service.fork(get_store(), find_session(classroom.session_id))
+    state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
+    response = jsonify(with_ahead(state, found, asked_for))
     response.status_code = 201
-    response.headers["Location"] = f"/api/sessions/{session.id}"
+    response.headers["Location"] = f"/api/sessions/{found.session.id}"
     response.set_etag("1")  # a new session's first version, as a created one's
     return response
 
 
-@bp.get("/api/classes/<code>/events")
+@operation(bp, "get", "/api/classes/{code}/events", "Server-Sent Events: the run as it "
+           "stands (run), then each step (step), hold and end; resumes after Last-Event-ID.",
+           operation_id="class_events",
+           parameters=[{"name": "Last-Event-ID", "in": "header", "required": False,
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
+           errors={"400": "Bad Last-Event-ID.", "429": "Too many joins from this address.",
+                   "503": "As many students as a class takes follow already.", **UNKNOWN},
+           extra={"stream": True})
 def stream_events(code):
     config = current_app.config
     follower = new_session_id()
@@ -200,7 +228,7 @@ def announce_step(found, state):
     by a class's trouble."""
     store = get_classes()
     try:
-        classroom = store.of_session(found.session.id, found.linked)
+        classroom = store.of_session(found.session.id, found.class_code)
         if classroom is not None:
             store.publish(classroom.code, "step", _encode({"state": _followed(state)}))
     except StoreError as error:
@@ -419,89 +447,3 @@ def _find_page(code):
 
 def _missing(code, status, ended=False):
     return render_template("live_missing.html", code=str(code)[:12], ended=ended), status
-
-
-# --- The API's document ---------------------------------------------------------------
-
-def openapi_paths(config):
-    """The class endpoints, for the API's OpenAPI document (``api.openapi``)."""
-    code = {"name": "code", "in": "path", "required": True,
-            "schema": {"type": "string"}, "description": "The join code, e.g. K7QX2M."}
-    bearer = {"name": "Authorization", "in": "header", "required": False,
-              "schema": {"type": "string"}, "description": "Bearer and the teacher's token."}
-
-    def error(text):
-        return {"description": text,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-    def answer(text, schema):
-        return {"description": text, "content": {"application/json": {"schema": schema}}}
-
-    described = {"type": "object", "required": ["code", "hold", "ended", "followers"],
-                 "properties": {"code": {"type": "string"}, "hold": {"type": "boolean"},
-                                "ended": {"type": "boolean"}, "followers": {"type": "integer"},
-                                "join_url": {"type": "string"},
-                                "projector_url": {"type": "string"},
-                                "token": {"type": "string"}}}
-    unknown = {"404": error("No class by this code."), "410": error("The class has ended.")}
-    full_state = {"$ref": "#/components/schemas/FullState"}
-    return {
-        "/api/classes": {"post": {
-            "operationId": "open_class",
-            "summary": "Teach a session live: a join code, and the teacher's token.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"session": {"type": "string"}},
-                "required": ["session"], "additionalProperties": False}}}},
-            "responses": {"201": answer("The class, with the teacher's token.", described),
-                          "400": error("No session given."),
-                          "404": error("No such session."),
-                          "409": error("The session is already taught live."),
-                          "429": error("Too many new classes from this address."),
-                          "503": error(f"{config['MAX_CLASSES']} classes are live already.")},
-        }},
-        "/api/classes/{code}": {
-            "get": {"operationId": "show_class", "summary": "The class and its followers.",
-                    "parameters": [code, bearer],
-                    "responses": {"200": answer("The class.", described),
-                                  "404": error("No class by this code."),
-                                  "429": error("Too many joins from this address.")}},
-            "patch": {"operationId": "change_class",
-                      "summary": "Hold the class on this step, or teach another session.",
-                      "parameters": [code, bearer],
-                      "requestBody": {"required": True, "content": {"application/json": {
-                          "schema": {"type": "object", "additionalProperties": False,
-                                     "properties": {"hold": {"type": "boolean"},
-                                                    "session": {"type": "string"}}}}}},
-                      "responses": {"200": answer("The class.", described),
-                                    "400": error("Bad field."),
-                                    "403": error("Not the teacher's token."), **unknown}},
-            "delete": {"operationId": "end_class", "summary": "End the class.",
-                       "parameters": [code, bearer],
-                       "responses": {"204": {"description": "Ended."},
-                                     "403": error("Not the teacher's token."), **unknown}},
-        },
-        "/api/classes/{code}/fork": {"post": {
-            "operationId": "fork_class",
-            "summary": "The teacher's run as it stands, as a new session of one's own.",
-            "parameters": [code, *({"name": name, "in": "query", "required": False,
-                                    "schema": {"type": "string", "enum": ["0", "1"]}}
-                                   for name in ("ahead", "packed"))],
-            "responses": {"201": answer("The new session, with its points.", full_state),
-                          "400": error("Bad ahead or packed."),
-                          "409": error("The teacher holds the class on this step."),
-                          "429": error("Too many new sessions from this address."), **unknown},
-        }},
-        "/api/classes/{code}/events": {"get": {
-            "operationId": "class_events",
-            "summary": "Server-Sent Events: the run as it stands (run), then each step "
-                       "(step), hold and end; resumes after Last-Event-ID.",
-            "parameters": [code, {"name": "Last-Event-ID", "in": "header", "required": False,
-                                  "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
-            "responses": {"200": {"description": "The stream.",
-                                  "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                          "400": error("Bad Last-Event-ID."),
-                          "429": error("Too many joins from this address."),
-                          "503": error(f"{config['MAX_FOLLOWERS']} students follow already."),
-                          **unknown},
-        }},
-    }

@@ -1,16 +1,14 @@
 """The OpenAPI 3.1 document of the JSON API, served at /api/openapi.json.
 
-Generated: the bodies, query parameters and answers are the models of
-``app.web.schemas`` (the very ones that validate the requests, with this
-app's limits); this module only says which operation takes and gives which.
+Generated from the operations the views declare (``app.web.operations``): the
+bodies, query parameters and answers are the models of ``app.web.schemas`` (the
+very ones that validate the requests, with this app's limits).
 """
-
-from dataclasses import dataclass, field
 
 from pydantic.json_schema import models_json_schema
 
-from app.core.analysis import ELBOW_STARTS
 from app.web import schemas
+from app.web.operations import DECLARED
 
 SESSION = "/api/sessions/{session_id}"
 STEPS = {
@@ -35,6 +33,8 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
                 "?P<version>", "")},
             "description": 'The ETag of the state the step is taken from, e.g. "7": sent '
                            "again after a lost answer, the step is not taken twice."}
+CLASS_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "The join code, e.g. K7QX2M."}
 # Every operation a new session's id leads to, for clients (and fuzzers) that follow links.
 LINKS = {name: {"operationId": operation, "parameters": {"session_id": "$response.body#/id"}}
          for name, operation in [*((step, f"{step}_step") for step in STEPS),
@@ -43,70 +43,16 @@ LINKS = {name: {"operationId": operation, "parameters": {"session_id": "$respons
                                  ("export_json", "export_json"), ("export_csv", "export_csv")]}
 
 
-@dataclass
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    answer: type = None  # the model of the answer's JSON
-    status: str = "200"
-    query: str = "no_query"  # the name of its query model among the request models
-    body: str = None  # likewise for its body
-    errors: dict = field(default_factory=lambda: {"400": "Unknown or invalid query parameter."})
-    extra: dict = field(default_factory=dict)  # anything else said of the operation
+STEP_ERRORS = {**BAD_BODY, **NO_SESSION,
+               "409": "Step out of order; the message says what to do next.",
+               "412": "If-Match names a version the session has left; the answer holds "
+                      "its state as it stands.",
+               "429": "Too many steps on this session; Retry-After says when to go on."}
 
 
 def operations():
-    """Every operation of the API."""
-    step_errors = {**BAD_BODY, **NO_SESSION,
-                   "409": "Step out of order; the message says what to do next.",
-                   "412": "If-Match names a version the session has left; the answer holds "
-                          "its state as it stands.",
-                   "429": "Too many steps on this session; Retry-After says when to go on."}
-    steps = [Operation("post", f"{SESSION}/{name}", f"{name}_step", summary, schemas.State,
-                       query="state", body={"init": "init", "run": "run"}.get(name, "no_body"),
-                       errors=step_errors)
-             for name, summary in STEPS.items()]
-    return [
-        Operation("get", "/api/datasets", "list_datasets", "Every data set with its "
-                  "parameter schema.", schemas.Catalog),
-        Operation("get", "/api/catalog", "show_catalog", "What the page builds its form "
-                  "from: data sets, start methods, limits.", schemas.PageCatalog),
-        Operation("get", "/api/openapi.json", "openapi", "This document."),
-        Operation("post", "/api/sessions", "create_session", "Start a session on a data set.",
-                  schemas.FullState, status="201", query="state", body="session_create",
-                  errors={**BAD_BODY, "429": "Too many new sessions from this address."},
-                  extra={"links": LINKS}),
-        Operation("get", SESSION, "show_session", "The session in full, with its points.",
-                  schemas.FullState, query="state",
-                  errors={"400": "Invalid ahead or packed.", **NO_SESSION}),
-        Operation("delete", SESSION, "delete_session", "Forget the session.", status="204",
-                  errors={"400": "Unknown query parameter.", **NO_SESSION}),
-        Operation("get", f"{SESSION}/centroids", "show_centroids", schemas.Centroids.__doc__,
-                  schemas.Centroids,
-                  errors={"400": "Unknown query parameter.", **NO_SESSION,
-                          "409": "No centroids yet."}),
-        *steps,
-        Operation("get", f"{SESSION}/elbow", "elbow",
-                  f"Best inertia of {ELBOW_STARTS} seeded k-means++ starts for each k from 1 "
-                  "to k_max, with the silhouette of that clustering; cached per data set.",
-                  schemas.Elbow, query="elbow",
-                  errors={"400": "Bad k_max.", **NO_SESSION, "429": "Too many analyses."}),
-        Operation("get", f"{SESSION}/restarts", "restarts",
-                  "Seeded runs to convergence from seeds seed, seed + 1, ...: the best "
-                  "inertia against the session's current one.", schemas.Restarts,
-                  query="restarts",
-                  errors={"400": "Bad n or init.", **NO_SESSION, "429": "Too many analyses."}),
-        Operation("get", f"{SESSION}/export.json", "export_json", "Every step taken (also "
-                  "by Run) with its centroids, labels and inertia, and the points.",
-                  schemas.Export, errors={"400": "Unknown query parameter.", **NO_SESSION}),
-        Operation("get", f"{SESSION}/export.csv", "export_csv", "One row per point: x, y "
-                  "(view coordinates), truth, and cluster at the current step (empty before "
-                  "the first assignment).",
-                  errors={"400": "Unknown query parameter.", **NO_SESSION},
-                  extra={"csv": True}),
-    ]
+    """Every operation of the API, as the views declared them (``app.web.operations``)."""
+    return list(DECLARED)
 
 
 def openapi_document(config, requests):
@@ -139,18 +85,21 @@ def _operation(operation, requests, ref):
     described = {"operationId": operation.operation_id, "summary": operation.summary}
     parameters = [{"name": "session_id", "in": "path", "required": True,
                    "schema": {"type": "string"}}] if "{session_id}" in operation.path else []
-    described["parameters"] = parameters + _query_parameters(getattr(requests, operation.query))
+    if "{code}" in operation.path:
+        parameters.append(CLASS_CODE)
+    described["parameters"] = (parameters + list(operation.parameters)
+                               + _query_parameters(getattr(requests, operation.query)))
     if "412" in operation.errors:
         described["parameters"].append(IF_MATCH)
     if operation.body:
         model = getattr(requests, operation.body)
         described["requestBody"] = {
-            "required": operation.body == "session_create",
+            "required": operation.body_required,
             "content": {"application/json": {"schema": ref[model]}}}
     described["responses"] = {operation.status: _answer(operation, ref),
                               **{status: _error(text) for status, text in operation.errors.items()}}
     if "links" in operation.extra:
-        described["responses"][operation.status]["links"] = operation.extra["links"]
+        described["responses"][operation.status]["links"] = LINKS
     return described
 
 
@@ -159,6 +108,8 @@ def _answer(operation, ref):
         return {"description": "Done."}
     if operation.extra.get("csv"):
         content = {"text/csv": {"schema": {"type": "string"}}}
+    elif operation.extra.get("stream"):
+        content = {"text/event-stream": {"schema": {"type": "string"}}}
     elif operation.answer is None:
         content = {"application/json": {"schema": {"type": "object"}}}
     else:

@@ -8,6 +8,7 @@ the teaching file (``app/teaching.toml``), through ``catalog.teaching()``.
 import weakref
 
 import numpy as np
+from flask import current_app, has_app_context
 
 from app.core import metrics
 from app.core.session import StepRefused
@@ -73,18 +74,32 @@ def _labels(labels, count, packed):
         return None
     if not packed:
         return labels.tolist()
-    # A step's labels go out in two answers (told ahead, then as the state); no step
-    # changes a labels array in place, so the same array packs to the same text.
-    global _last_packed
-    kept, kept_count, text = _last_packed
-    if kept() is not labels or kept_count != count:
+    # A step's labels go out in two answers (ahead, then as the state); a step's arrays
+    # are read-only, so the same array packs to the same text.
+    cache = _cache()
+    cached, cached_count, text = cache.packed_labels
+    if cached() is not labels or cached_count != count:
         text = pack_labels(labels, count)
-        _last_packed = (weakref.ref(labels), count, text)
+        cache.packed_labels = (weakref.ref(labels), count, text)
     return text
 
 
-# A weak reference to the labels last packed, their count of clusters, and their packing.
-_last_packed = (lambda: None, None, None)
+class Cache:
+    """What answers share and is worked out once: one per app
+    (``app.extensions["presentation_cache"]``), so that two apps never share it."""
+
+    def __init__(self):
+        # A weak reference to the labels last packed, their count of clusters, and
+        # their packing.
+        self.packed_labels = (lambda: None, None, None)
+        # id of a step's centroids and of their data set -> weak references to both,
+        # and the centroids in view coordinates; an entry goes with its centroids.
+        self.views = {}
+
+
+def _cache():
+    """The app's cache; outside an app, a new one each time (nothing cached)."""
+    return current_app.extensions["presentation_cache"] if has_app_context() else Cache()
 
 
 def _points(data, packed):
@@ -102,30 +117,30 @@ def events(session, drawn=None):
         return [_pick_event(session, drawn, words["picks"])]
     if not session.steps:
         return []
-    said = words["steps"]
+    phrases = words["steps"]
     step = session.steps[-1]
     if step.kind == "init":
         message = words["starts"][session.init]["done"].format(k=session.k, seed=session.seed)
         shown = [{"type": "init", "message": message}]
     elif step.kind == "assign":
         first = sum(s.kind == "assign" for s in session.steps) == 1
-        shown = [{"type": "assign", "message": _changed_message(said, step.changed, first)}]
+        shown = [{"type": "assign", "message": _changed_message(phrases, step.changed, first)}]
         if step.final_update:
-            shown.append({"type": "final_update", "message": said["final_update"]})
+            shown.append({"type": "final_update", "message": phrases["final_update"]})
         elif step.changed == 0:
-            shown.append({"type": "converged", "message": said["converged"]})
+            shown.append({"type": "converged", "message": phrases["converged"]})
     else:
-        shown = [{"type": "update", "message": said["update"].format(shift=step.shift)}]
+        shown = [{"type": "update", "message": phrases["update"].format(shift=step.shift)}]
         shown += [{
             "type": "empty_cluster", "cluster": cluster, "point": point,
-            "message": said["empty_cluster"].format(cluster=cluster, point=point),
+            "message": phrases["empty_cluster"].format(cluster=cluster, point=point),
         } for cluster, point in step.relocations]
-        shown += [_emptied_event(said, *emptied, relocated=bool(step.relocations))
+        shown += [_emptied_event(phrases, *emptied, relocated=bool(step.relocations))
                   for emptied in step.emptied]
         if session.converged:
-            shown.append({"type": "converged", "message": said["converged_update"]})
+            shown.append({"type": "converged", "message": phrases["converged_update"]})
     if step.stopped:
-        shown.append({"type": "stopped", "message": said["stopped"]})
+        shown.append({"type": "stopped", "message": phrases["stopped"]})
     return shown
 
 
@@ -137,11 +152,11 @@ def picks(session, drawn, packed=False):
         return None
     data = session.data
     last = drawn[session.picked - 1]
-    kept = [pick.kept for pick in drawn[:session.picked]]
+    chosen = [pick.kept for pick in drawn[:session.picked]]
     shown = {
         "picked": session.picked,
-        "indices": kept,
-        "centres": data.view[kept].tolist(),
+        "indices": chosen,
+        "centres": data.view[chosen].tolist(),
         "last": {
             "number": session.picked,
             "candidates": last.candidates.tolist(),
@@ -152,15 +167,15 @@ def picks(session, drawn, packed=False):
         },
         "next": None,
     }
-    said = teaching()["picks"]
-    shown["legend"] = said["legend_candidates"].format(number=session.picked)
+    phrases = teaching()["picks"]
+    shown["legend"] = phrases["legend_candidates"].format(number=session.picked)
     if session.picked < session.k:
         number = session.picked + 1
         shown["next"] = _next_chances(drawn[session.picked], packed)
-        shown["next"]["prompt"] = said["next"].format(number=number, k=session.k)
+        shown["next"]["prompt"] = phrases["next"].format(number=number, k=session.k)
         largest = _percent(shown["next"]["largest"])
-        shown["legend"] = " ".join([said["legend_chances"].format(number=number, largest=largest),
-                                    shown["legend"]])
+        chances = phrases["legend_chances"].format(number=number, largest=largest)
+        shown["legend"] = " ".join([chances, shown["legend"]])
     return shown
 
 
@@ -172,26 +187,26 @@ def _next_chances(coming, packed):
     largest = farthest / coming.potential if coming.potential > 0 else 0.0
     weights = coming.closest / farthest if farthest > 0 else np.zeros_like(coming.closest)
     steps = np.rint(weights * WEIGHT_STEPS)
-    told = pack(steps, "uint16") if packed else (steps / WEIGHT_STEPS).tolist()
-    return {"weights": told, "steps": WEIGHT_STEPS, "largest": float(largest)}
+    weights = pack(steps, "uint16") if packed else (steps / WEIGHT_STEPS).tolist()
+    return {"weights": weights, "steps": WEIGHT_STEPS, "largest": float(largest)}
 
 
-def _pick_event(session, drawn, said):
+def _pick_event(session, drawn, phrases):
     """What the last pick drew and kept, in a teacher's words."""
     last = drawn[session.picked - 1]
     n = session.data.n_samples
     number, k = session.picked, session.k
     if number == 1:
-        message = said["first"].format(k=k, kept=last.kept, chance=_percent(1 / n))
+        message = phrases["first"].format(k=k, kept=last.kept, chance=_percent(1 / n))
     else:
         best = int(np.argmin(last.potentials))
         others = [f"{value:.4g}" for index, value in enumerate(last.potentials) if index != best]
-        message = said["later"].format(
+        message = phrases["later"].format(
             number=number, k=k, count=len(last.candidates), kept=last.kept,
             potential=f"{last.potentials[best]:.4g}", others=", ".join(others),
             chance=_percent(last.chances(n)[last.kept]), even=_percent(1 / n))
     if number == k:
-        message += " " + said["all"].format(k=k, seed=session.seed)
+        message += " " + phrases["all"].format(k=k, seed=session.seed)
     return {"type": "pick", "number": number, "kept": last.kept, "message": message}
 
 
@@ -203,20 +218,21 @@ def _percent(chance):
     return f"{value:.2g} %" if value >= 0.001 else "under 0.001 %"
 
 
-def ahead(session, shown, packed=False):
+def ahead(session, preview, shown, packed=False):
     """What the next step would change in ``shown`` (``session``'s state), without
-    taking it: the fields whose values it would change. None when nothing can be
-    told ahead: converged, or a manual start waiting for the student's centroids.
+    taking it: the fields whose values it would change. ``preview()`` gives the session
+    after that step (``services.sessions.PrecomputedSteps``). None when nothing can be
+    said ahead: converged, or a manual start waiting for the student's centroids.
 
     A page that has this can draw a step the moment it is clicked, while the server
     takes it: the same engine gives the same answer."""
     if session.next_step is None or (session.next_step == "init" and session.init == "manual"):
         return None
-    after = session.peek()
+    after = preview()
     # Labels the step keeps (an Update's) are the very array: not packed again to compare.
-    told = state(after, packed=packed, with_labels=after.labels is not session.labels)
+    preview = state(after, packed=packed, with_labels=after.labels is not session.labels)
     # A step never changes the id: the look-ahead names no session, whoever worked it out.
-    return {key: value for key, value in told.items()
+    return {key: value for key, value in preview.items()
             if key != "id" and shown.get(key) != value}
 
 
@@ -250,38 +266,34 @@ def _trail(session):
 
 def _in_view(data, centroids):
     """Centroids in view coordinates, as lists; worked out once for each step's array,
-    which no step changes. Every answer carries the whole trail, and a run on raw
-    MNIST projected all of it again each time: 1.5 ms an answer by iteration 30."""
+    which is read-only: every answer carries the whole trail, which on many features
+    would otherwise be projected again for every answer."""
+    views = _cache().views
     key = (id(centroids), id(data))
-    kept = _views.get(key)
-    if kept is not None and kept[0]() is centroids and kept[1]() is data:
-        return kept[2]
+    cached = views.get(key)
+    if cached is not None and cached[0]() is centroids and cached[1]() is data:
+        return cached[2]
     shown = data.to_view(centroids).tolist()
-    _views[key] = (weakref.ref(centroids, lambda _: _views.pop(key, None)), weakref.ref(data), shown)
+    views[key] = (weakref.ref(centroids, lambda _: views.pop(key, None)), weakref.ref(data), shown)
     return shown
 
 
-# id of a step's centroids and of their data set -> weak references to both, and the
-# centroids in view coordinates; an entry goes with its centroids.
-_views = {}
-
-
-def _emptied_event(said, cluster, largest, size, relocated):
+def _emptied_event(phrases, cluster, largest, size, relocated):
     """A cluster an update left with no point: where scikit-learn puts its centroid."""
-    why = said["emptied_why_relocated" if relocated else "emptied_why_still"]
-    where = said["emptied_where_before" if cluster < largest else "emptied_where_after"]
+    why = phrases["emptied_why_relocated" if relocated else "emptied_why_still"]
+    where = phrases["emptied_where_before" if cluster < largest else "emptied_where_after"]
     where = where.format(largest=largest, size=size)
     return {
         "type": "empty_cluster", "cluster": cluster, "point": None, "largest": largest,
-        "message": said["emptied"].format(cluster=cluster, why=why, where=where),
+        "message": phrases["emptied"].format(cluster=cluster, why=why, where=where),
     }
 
 
-def _changed_message(said, changed, first):
+def _changed_message(phrases, changed, first):
     if first:
-        return said["assign_first"].format(changed=changed)
+        return phrases["assign_first"].format(changed=changed)
     if changed == 0:
-        return said["assign_none"]
+        return phrases["assign_none"]
     if changed == 1:
-        return said["assign_one"]
-    return said["assign_many"].format(changed=changed)
+        return phrases["assign_one"]
+    return phrases["assign_many"].format(changed=changed)

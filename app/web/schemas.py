@@ -13,7 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 import numpy as np
 import pybase64
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, create_model,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from app.core import datasets, engine, session
@@ -227,8 +228,17 @@ def requests(config):
             None, json_schema_extra=_no_default,
             description="Default: the session's, or kmeans++ for a manual one.")
 
+    # The embed's run, from its query string: k, init and seed as a session takes them
+    # (SessionCreate's very fields); its data set by the data set's own model.
+    EmbedRun = create_model("EmbedRun", __base__=Body, __doc__="The run an embed shows.",
+                            **{name: (SessionCreate.model_fields[name].annotation,
+                                      SessionCreate.model_fields[name])
+                               for name in ("k", "init", "seed")})
+
     return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
+                           embed_run=EmbedRun,
                            no_body=NoBody, state=StateQuery, no_query=NoQuery,
+                           class_open=ClassOpen, class_change=ClassChange,
                            elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)
 
 
@@ -419,6 +429,19 @@ class Centroids(Answer):
     sizes: Optional[list[int]]
     image_shape: Optional[list[int]]
     images: Optional[list[list[list[float]]]]
+
+
+class ClassDescription(Answer):
+    """A live class: its code, whether it is held, its followers, and its pages."""
+    code: str
+    hold: bool
+    ended: bool
+    followers: int
+    join_url: str
+    projector_url: str
+    token: Optional[str] = Field(
+        None, description="Only when the class is opened: the teacher's token, sent back "
+                          "as Authorization: Bearer.")
 
 
 class Catalog(Answer):

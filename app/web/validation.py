@@ -270,15 +270,6 @@ def points(max_points, min_points=1, max_width=2):
     return check
 
 
-def by_catalog(spec):
-    """The check of one data set parameter, as the catalog declares it."""
-    if spec["type"] == "integer":
-        return integer(spec["minimum"], spec["maximum"], spec.get("nullable", False))
-    if spec["type"] == "number":
-        return number(spec["minimum"], spec["maximum"])
-    return boolean
-
-
 def _kind(value):
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
             type(None): "null"}.get(type(value), "a number")

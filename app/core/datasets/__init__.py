@@ -24,8 +24,8 @@ from app.core.datasets.mnist import (VIEW_COMPONENTS, NotReady, default_cache_di
 
 __all__ = [
     "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "MAX_FEATURES", "SEED_MAX",
-    "Dataset", "cache_dir", "configure", "defaults", "load", "load_mnist_arrays", "make_blobs",
-    "make_custom", "make_mnist", "NotReady", "packed_disc_centres", "prepare", "prepare_at_start",
+    "Dataset", "Library", "cache_dir", "defaults", "load", "load_mnist_arrays", "make_blobs",
+    "make_custom", "make_mnist", "NotReady", "packed_disc_centres", "prepare",
 ]
 
 SEED_MAX = 2**32 - 1
@@ -57,10 +57,6 @@ def points(default, minimum):
     return {**integer(default, minimum, None), "role": "points"}
 
 
-def _mnist(pca_components):
-    return make_mnist(pca_components, cache_dir())
-
-
 # view_is_space_if: the view is the clustering space (regions make sense) exactly
 # when the parameters named take these values; {} for always.
 CATALOG = {
@@ -78,7 +74,8 @@ CATALOG = {
     "mouse": {"builder": make_mouse, "params": {"random_state": seed(0)},
               "noise_class": NOISE_CLASS},
     "mnist": {
-        "builder": _mnist,
+        "builder": make_mnist,
+        "prepared": True,  # its builder takes the cache_dir where it is prepared
         "params": {"pca_components": integer(2, 2, 784, nullable=True)},
         "view_is_space_if": {"pca_components": VIEW_COMPONENTS},
         "images": True,
@@ -134,43 +131,53 @@ def view_is_space(name, params):
     return all(params.get(key) == value for key, value in condition.items())
 
 
-class _Library:
-    """Where prepared data is kept on disk, and the generated data sets kept built."""
+class Library:
+    """Where prepared data is kept on disk, and the generated data sets kept built
+    (bounded in bytes). The app makes one of its own (``app.extensions["datasets"]``),
+    so that two apps in one process never share them; code outside an app (scripts,
+    notebooks, tests) uses the module's functions, on a library of defaults."""
 
-    def __init__(self):
-        self.cache = Cache(DEFAULT_CACHE_BYTES)
-        self.cache_dir = None  # None: default_cache_dir()
+    def __init__(self, cache_bytes=DEFAULT_CACHE_BYTES, cache_dir=None):
+        self.cache = Cache(cache_bytes)
+        self._cache_dir = cache_dir  # None: default_cache_dir()
+
+    @property
+    def cache_dir(self):
+        """Where prepared data is kept between runs."""
+        return self._cache_dir or default_cache_dir()
+
+    def load(self, name, params):
+        """The shared, cached data set for a generated ``name`` and full ``params``."""
+        key = (name, tuple(sorted(params.items())))
+        where = {"cache_dir": self.cache_dir} if CATALOG[name].get("prepared") else {}
+        return self.cache.get(key, lambda: CATALOG[name]["builder"](**params, **where))
+
+    def prepare_at_start(self):
+        """Start preparing MNIST in ``cache_dir`` in the background (see ``mnist.py``)."""
+        prepare_in_background(self.cache_dir)
+
+    def prepare(self):
+        """Build what takes time once (MNIST and its PCA, kept in ``cache_dir``), e.g. at
+        container build; after a preparation already under way in the background."""
+        wait_prepared(self.cache_dir)
+        load_mnist_arrays(self.cache_dir)
+        self.load("mnist", defaults("mnist"))
 
 
-_library = _Library()
-
-
-def configure(cache_bytes=DEFAULT_CACHE_BYTES, cache_dir=None):
-    """Bound the data sets kept built, in bytes, and say where to keep prepared data
-    (None: ``$XDG_CACHE_HOME/kmeans-stepper``). The app calls this as it is created."""
-    _library.cache.max_bytes = cache_bytes
-    _library.cache_dir = cache_dir
+_defaults = Library()  # for code outside an app
 
 
 def cache_dir():
-    """Where prepared data is kept between runs."""
-    return _library.cache_dir or default_cache_dir()
+    """Where prepared data is kept between runs, outside an app."""
+    return _defaults.cache_dir
 
 
 def load(name, params):
-    """The shared, cached data set for a generated ``name`` and full ``params``."""
-    key = (name, tuple(sorted(params.items())))
-    return _library.cache.get(key, lambda: CATALOG[name]["builder"](**params))
-
-
-def prepare_at_start():
-    """Start preparing MNIST in ``cache_dir()`` in the background (see ``mnist.py``)."""
-    prepare_in_background(cache_dir())
+    """The shared, cached data set for a generated ``name`` and full ``params``, outside
+    an app."""
+    return _defaults.load(name, params)
 
 
 def prepare():
-    """Build what takes time once (MNIST and its PCA, kept in ``cache_dir()``), e.g. at
-    container build; after a preparation already under way in the background."""
-    wait_prepared(cache_dir())
-    load_mnist_arrays(cache_dir())
-    load("mnist", defaults("mnist"))
+    """``Library.prepare`` on the defaults."""
+    _defaults.prepare()
