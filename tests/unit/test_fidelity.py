@@ -11,7 +11,6 @@ import importlib
 import re
 import sys
 import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,10 +22,11 @@ from sklearn.exceptions import ConvergenceWarning
 from app.core import datasets, engine, sums
 from app.core.session import Session
 from app.web import presentation
+from services import REPO
 
 ITERATIONS = 3  # compared after each of the first ITERATIONS updates
 RUNS = 340  # per kind of data: 1,020 runs in all
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+REQUIREMENTS = REPO / "requirements.txt"
 
 
 def sklearn_lloyd(points, start, max_iter):
