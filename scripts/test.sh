@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Install what the tests need (Debian's Chromium, redis-server, Docker engine and
-# debootstrap when missing, the Python packages in a virtual environment, .venv:
-# see venv.sh), then run every test. Extra arguments go to pytest. The container
-# tests start dockerd when it is not running, and stop it after.
+# Run the tests, after installing what they need: the Python packages in a virtual
+# environment, .venv (see venv.sh), and Debian's Chromium, redis-server, Docker engine
+# and debootstrap when missing. The container tests start dockerd when it is not
+# running, and stop it after.
+#   bash scripts/test.sh         every tier (tests/README.md)
+#   bash scripts/test.sh fast    the unit and API tiers only, which need none of
+#                                Debian's packages: about a minute
+# Other arguments go to pytest (after "fast" too: `bash scripts/test.sh fast -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
-missing=()
-have chromium || missing+=(chromium)
-have redis-server || missing+=(redis-server)
-have dockerd || missing+=(docker.io)
-have debootstrap || missing+=(debootstrap)
-if ((${#missing[@]})); then
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+tiers=()
+if [[ ${1:-} == fast ]]; then
+    shift
+    tiers=(tests/unit tests/api)
+else
+    have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
+    missing=()
+    have chromium || missing+=(chromium)
+    have redis-server || missing+=(redis-server)
+    have dockerd || missing+=(docker.io)
+    have debootstrap || missing+=(debootstrap)
+    if ((${#missing[@]})); then
+        sudo=""
+        [[ $(id -u) -eq 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
 fi
 
 source scripts/venv.sh requirements-test.txt
-exec python -m pytest "$@"
+exec python -m pytest "${tiers[@]}" "$@"

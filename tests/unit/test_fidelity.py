@@ -12,7 +12,6 @@ import importlib
 import re
 import sys
 import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -24,10 +23,11 @@ from sklearn.exceptions import ConvergenceWarning
 from app.core import datasets, engine, kernel
 from app.core.session import Session
 from app.web import presentation
+from services import REPO
 
 ITERATIONS = 3  # compared after each of the first ITERATIONS updates
 RUNS = 340  # per kind of data: 1,020 runs in all
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+REQUIREMENTS = REPO / "requirements.txt"
 
 
 def sklearn_lloyd(points, start, max_iter):
@@ -264,7 +264,7 @@ def private_sklearn_imports(path):
 
 
 def test_only_the_kernel_module_imports_scikit_learns_private_names():
-    app = Path(__file__).resolve().parent.parent / "app"
+    app = REPO / "app"
     kernel_module = app / "core" / "kernel.py"
     assert "sklearn.cluster._k_means_lloyd.lloyd_iter_chunked_dense" in (
         private_sklearn_imports(kernel_module))

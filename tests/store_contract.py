@@ -1,31 +1,18 @@
-"""What every session store promises (in memory, and in Redis against a real
-redis-server): a step changes a copy that takes the session's place, atomically."""
+"""What every session store promises: a step changes a copy that takes the session's
+place, atomically. Each tier's file takes these tests with its own ``new_store``
+fixture: tests/unit/test_store.py in memory, tests/system/test_store_redis.py in Redis
+against a real redis-server. ``new_store()`` gives a store as each server of a class
+has it: one process has one store in memory; in Redis, every server has its own, on
+the same Redis."""
 
 import threading
 
 import pytest
-import redis
 
 from app.core import datasets
-from app.stores.redis_store import RedisStore
 from app.core.session import Session, StepRefused
 from app.stores.base import Precondition, StaleVersion, UnknownSession
-from app.stores.memory import MemoryStore
 from app.web import presentation
-
-
-@pytest.fixture(params=["memory", "redis"])
-def new_store(request):
-    """A store as each server of a class has it: one process has one store in
-    memory; in Redis, every server has its own, on the same Redis."""
-    if request.param == "memory":
-        store = MemoryStore()
-        yield lambda: store
-        return
-    client = redis.Redis.from_url(request.getfixturevalue("redis_server").url)
-    client.flushdb()
-    yield lambda: RedisStore(client, idle_seconds=600, wait_seconds=5)
-    client.close()
 
 
 def new_session(k=3):
@@ -89,21 +76,6 @@ def test_an_unknown_session_is_a_404(new_store):
     with pytest.raises(UnknownSession) as unknown:
         store.apply("no such session", Session.step)
     assert unknown.value.session_id == "no such session"
-
-
-def test_a_session_deleted_during_its_step_in_memory_stays_deleted():
-    store = MemoryStore()
-    session = new_session()
-    store.put(session)
-
-    def step_and_delete(current):
-        current.step()
-        store.delete(session.id)
-
-    store.apply(session.id, step_and_delete)
-    assert store.get(session.id) is None
-    with pytest.raises(UnknownSession):
-        store.apply(session.id, Session.step)
 
 
 def test_a_step_sent_again_from_the_version_it_saw_answers_the_version_it_made(new_store):

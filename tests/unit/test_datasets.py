@@ -102,21 +102,6 @@ def test_the_catalog_caps_every_n_samples_at_max_points():
             assert entry["params"]["n_samples"]["maximum"] == 300, entry["name"]
 
 
-def test_get_datasets_lists_every_new_data_set_with_its_parameters(client):
-    listed = {entry["name"]: entry for entry in client.get("/api/datasets").get_json()["datasets"]}
-    assert set(NEW) <= set(listed)
-    assert set(listed["circles"]["params"]) == {"n_samples", "factor", "noise", "random_state"}
-    assert listed["anisotropic"]["params"]["random_state"]["default"] == 170
-    assert all(listed[name]["look_for"] for name in listed)
-
-
-@pytest.mark.parametrize("name", NEW)
-def test_a_session_can_be_made_on_every_new_data_set_through_the_api(api, name):
-    created = api.create(name, k=2)
-    assert len(created["points"]) == created["n_samples"]
-    assert created["truth_names"] == list(build(name).truth_names)
-
-
 def test_the_data_set_cache_is_bounded_in_bytes_and_keeps_the_most_recent():
     from app.core.datasets.cache import Cache
 

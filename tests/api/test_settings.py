@@ -1,8 +1,6 @@
 """Settings are read strictly, from one declaration that the README's table follows."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -66,14 +64,6 @@ def test_a_misspelt_setting_is_named_in_the_log(monkeypatch, caplog):
     create_app()
     assert ("KMEANS_RATE_LIMIT_ENABLED is no setting of K-Means Stepper and does nothing "
             "(README, Settings)") in caplog.messages
-
-
-def test_flask_commands_stop_with_the_message_on_an_unreadable_setting():
-    env = {"PATH": "/usr/bin:/bin", "KMEANS_RATE_LIMITS_ENABLED": "nope"}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=REPO,
-                            env=env, capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "KMEANS_RATE_LIMITS_ENABLED='nope' is not a boolean" in result.stderr
 
 
 def test_the_readmes_settings_table_is_the_declared_settings():

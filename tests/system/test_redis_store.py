@@ -1,8 +1,7 @@
-"""The Redis store: sessions kept as compact, versioned records, steps saved one
-after the other across servers, and a clear 503 when Redis is away. Against a
-real redis-server."""
+"""The Redis store: sessions kept as versioned records (tests/unit/test_records.py),
+steps saved one after the other across servers, and a clear 503 when Redis is away.
+Against a real redis-server."""
 
-import dataclasses
 import json
 
 import numpy as np
@@ -12,9 +11,8 @@ from sklearn.cluster import KMeans
 
 from app import create_app
 from app.core import datasets
-from app.stores.records import from_record, to_record
 from app.stores.redis_store import RedisStore
-from app.core.session import Session, Step, StepRefused
+from app.core.session import Session, StepRefused
 from app.stores.base import StepLimit, TooManySteps, UnknownSession
 from app.web import presentation
 from services import RedisServer
@@ -41,98 +39,15 @@ def make_store(client, wait_seconds=5.0, idle_seconds=600):
     return RedisStore(client, idle_seconds=idle_seconds, wait_seconds=wait_seconds)
 
 
-def custom_data():
-    points = np.random.RandomState(3).normal(size=(60, 2)) * 5
-    return datasets.make_custom(points.tolist(), [i % 3 for i in range(60)])
-
-
-SESSIONS = {
-    "mouse, random": lambda: Session(datasets.load("mouse", {"random_state": 0}), 3, "random", 1),
-    "blobs with an emptied cluster": lambda: Session(
-        datasets.load("blobs", _defaults("blobs", centers=2)), 6, "random_partition", 0),
-    "custom points, manual init": lambda: Session(custom_data(), 3, "manual", 0),
-    "mnist in 2 components": lambda: Session(
-        datasets.load("mnist", {"pca_components": 2}), 10, "kmeans++", 5),
-}
-
-
-def _defaults(name, **params):
-    return {key: spec["default"] for key, spec in datasets.CATALOG[name]["params"].items()} | params
-
-
-def round_trip(session):
-    return from_record(to_record(session))
-
-
-# --- Records -----------------------------------------------------------------------
-
-@pytest.mark.parametrize("make", SESSIONS.values(), ids=SESSIONS)
-def test_a_session_read_back_from_its_record_is_the_same_at_every_step(make):
-    session = make()
-    if session.init == "manual":
-        session.initialize(session.data.view[:3].tolist())
-    for _ in range(40):
-        assert (presentation.state(round_trip(session), with_points=True)
-                == presentation.state(session, with_points=True))
-        session.step()
-    restored = round_trip(session)
-    session.back()
-    restored.back()
-    assert presentation.state(restored) == presentation.state(session)
-
-
-def test_every_field_of_a_step_survives_its_record():
-    step = Step("update", centroids=np.arange(6.0).reshape(3, 2), inertia=1.5, changed=3,
-                shift=0.25, relocations=((1, 7), (2, 9)), emptied=((0, 2, 5),),
-                final_update=True, stopped=True)
-    session = SESSIONS["mouse, random"]()
-    session.steps = [step]
-    restored = round_trip(session).steps[0]
-    for field in dataclasses.fields(Step):
-        original, read = getattr(step, field.name), getattr(restored, field.name)
-        if isinstance(original, np.ndarray):
-            np.testing.assert_array_equal(read, original)
-            assert read.dtype == original.dtype
-        else:
-            assert read == original, field.name
-
-
-def test_a_generated_data_set_is_kept_as_its_name_and_parameters_not_its_points():
-    data = datasets.load("blobs", _defaults("blobs", n_samples=2000))
-    session = Session(data, 4, "kmeans++", 0)
-    session.run(max_iter=20)
-    record = to_record(session)
-    # Labels are one byte a point; the points themselves would be sixteen.
-    assert len(record) < data.n_samples + 4096 < data.view.nbytes
-    assert from_record(record).data is data
-
-
-def test_a_custom_data_set_is_kept_as_its_bytes_and_rebuilt_once():
-    session = Session(custom_data(), 3, "random", 0)
-    record = to_record(session)
-    first, second = from_record(record), from_record(record)
-    assert first.data is second.data
-    np.testing.assert_array_equal(first.data.view, session.data.view)
-    assert first.data.truth_names == session.data.truth_names
-
-
-def test_a_record_holds_numbers_only_and_says_what_is_wrong_with_a_bad_one():
-    record = to_record(SESSIONS["mouse, random"]())
-    length = int.from_bytes(record[4:8], "big")
-    header = json.loads(record[8:8 + length])
-    header["arrays"] = [["|O", [1]]]
-    text = json.dumps(header).encode()
-    with pytest.raises(ValueError, match="only numbers, not dtype='|O'"):
-        from_record(record[:4] + len(text).to_bytes(4, "big") + text + b"\0" * 8)
-    with pytest.raises(ValueError, match="not a session record"):
-        from_record(b"\x80\x04pickle")
+def new_session():
+    return Session(datasets.load("mouse", {"random_state": 0}), 3, "random", 1)
 
 
 # --- The store -----------------------------------------------------------------------
 
 def test_a_session_put_is_got_back_and_deleted(client):
     store = make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     session.run(max_iter=3)
     store.put(session)
     assert presentation.state(make_store(client).get(session.id)) == presentation.state(session)
@@ -153,7 +68,7 @@ def test_a_key_left_by_an_older_version_is_no_session(client):
 
 def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
     store = make_store(client, idle_seconds=600)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     store.put(session)
     key = f"kmeans:session:{session.id}"
     assert 590_000 < client.pttl(key) <= 600_000
@@ -167,7 +82,7 @@ def test_every_use_of_a_session_starts_its_idle_expiry_again(client):
 
 def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_changed(client):
     store = make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     store.put(session)
     before = store.get(session.id)
     stepped = store.apply(session.id, Session.step).session
@@ -178,7 +93,7 @@ def test_a_step_is_saved_as_a_new_version_and_the_stored_session_is_never_change
 
 def test_a_save_sent_again_after_its_reply_was_lost_is_saved_once(client):
     store = make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     store.put(session)
     save_over = store._save_over
 
@@ -195,7 +110,7 @@ def test_a_save_sent_again_after_its_reply_was_lost_is_saved_once(client):
 
 def test_the_session_a_worker_saved_is_stepped_from_again_in_one_round_trip(client):
     store = make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     store.put(session)
     store.apply(session.id, Session.step)
 
@@ -209,7 +124,7 @@ def test_the_session_a_worker_saved_is_stepped_from_again_in_one_round_trip(clie
 
 def test_a_step_that_lost_the_race_is_taken_again_from_the_one_saved_first(client):
     first, second = make_store(client), make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     first.put(session)
     first.apply(session.id, Session.step)  # first keeps version 2
     second.apply(session.id, Session.step)  # and second saves version 3 meanwhile
@@ -221,7 +136,7 @@ def test_a_step_that_lost_the_race_is_taken_again_from_the_one_saved_first(clien
 
 def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(client):
     first, second = make_store(client), make_store(client)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     first.put(session)  # first keeps it new: it would refuse to assign
     second.apply(session.id, Session.initialize)
     assert first.apply(session.id, Session.assign).session.phase == "assigned"
@@ -233,7 +148,7 @@ def test_a_refusal_from_a_worker_behind_is_checked_against_the_stored_session(cl
 def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit(client):
     first, second = make_store(client), make_store(client)
     limit = StepLimit(amount=3, seconds=60)
-    sessions = [SESSIONS["mouse, random"]() for _ in range(2)]
+    sessions = [new_session() for _ in range(2)]
     for session in sessions:
         first.put(session)
     for store in (first, second, first):
@@ -254,7 +169,7 @@ def test_steps_are_counted_per_session_across_servers_and_refused_past_the_limit
 def test_a_step_past_the_limit_is_refused_again_without_asking_redis(client):
     store = make_store(client)
     limit = StepLimit(amount=1, seconds=60)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     store.put(session)
     store.apply(session.id, Session.step, limit)
     with pytest.raises(TooManySteps):
@@ -268,7 +183,7 @@ def test_a_step_past_the_limit_is_refused_again_without_asking_redis(client):
 def test_a_step_that_lost_the_race_is_counted_once(client):
     first, second = make_store(client), make_store(client)
     limit = StepLimit(amount=3, seconds=60)
-    session = SESSIONS["mouse, random"]()
+    session = new_session()
     first.put(session)
     second.apply(session.id, Session.step, limit)
     first.apply(session.id, Session.step, limit)  # from version 1: raced, taken again
@@ -361,15 +276,6 @@ def test_a_step_that_keeps_losing_the_race_past_its_wait_is_a_503_in_the_json_sh
     assert reply.get_json()["error"].startswith("this session is busy with other steps")
     again = api.post(f"/api/sessions/{session_id}/step")
     assert again.status_code == 200 and again.get_json()["phase"] == "assigned"
-
-
-def test_the_probes_answer_with_sessions_in_memory():
-    api = create_app({"TESTING": True}).test_client()
-    assert api.get("/healthz").get_json() == {"status": "ok"}
-    assert api.get("/readyz").get_json() == {
-        "status": "ready", "durable": False,
-        "sessions": "sessions are kept in this process's memory: a restart of the app loses "
-                    "them (set REDIS_URL to keep them in Redis)"}
 
 
 def test_a_notebooks_wide_data_in_redis_are_shown_and_stepped_by_another_server(redis_server,
