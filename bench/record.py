@@ -23,9 +23,10 @@ def record(name, *, title, command, what, target, met, summary, figures, load=No
            directory=RESULTS):
     """Append this run to ``directory/<name>.json``, and say where it went."""
     path = Path(directory) / f"{name}.json"
-    result = json.loads(path.read_text()) if path.exists() else {"runs": []}
-    result.update(name=name, title=title, command=command, what=what, target=target)
-    result["runs"].append({
+    runs = json.loads(path.read_text())["runs"] if path.exists() else []
+    result = {"name": name, "title": title, "command": command, "what": what, "target": target,
+              "runs": runs}
+    runs.append({
         "date": datetime.date.today().isoformat(),
         "commit": _commit(),
         "command": " ".join(["python3", _relative(sys.argv[0]), *sys.argv[1:]]),
