@@ -28,7 +28,7 @@ def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", str(DOCS), str(out)],
-        env={**os.environ, "KMEANS_DOCS_APP_URL": APP_URL}, capture_output=True, text=True,
+        env={**os.environ, "DOCS_APP_URL": APP_URL}, capture_output=True, text=True,
         timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return {page.stem: page.read_text() for page in out.glob("*.html")}

@@ -7,7 +7,7 @@
 - ``{settings-table}``: the table of ``app/settings.py``'s declaration.
 - ``{bench-results}``: the runs the benchmarks wrote to ``bench/results/*.json``.
 - ``{stepper-embed}``: the embed framed in this page, and the snippet that frames it,
-  from one string; its address is ``KMEANS_DOCS_APP_URL`` (default
+  from one string; its address is ``DOCS_APP_URL`` (default
   http://127.0.0.1:5000), so a site built against a class's server frames that one.
 """
 
@@ -22,7 +22,7 @@ from sphinx.util.docutils import SphinxDirective, new_document
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"
-APP_URL = "KMEANS_DOCS_APP_URL"
+APP_URL = "DOCS_APP_URL"  # not KMEANS_*: the app names those it does not know as misspelt
 DEFAULT_APP_URL = "http://127.0.0.1:5000"
 
 
@@ -75,6 +75,9 @@ def type_of(schema):
         kind = " or ".join(kind)
     if kind == "array":
         kind = f"array of {type_of(schema.get('items'))}"
+    if kind == "object" and schema.get("properties"):  # a body declared in place, not named
+        kind = "object {" + ", ".join(f"`{name}`: {type_of(spec)}"
+                                      for name, spec in schema["properties"].items()) + "}"
     bounds = [f"{word} {schema[key]}" for key, word in (
         ("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<"),
         ("minItems", "items ≥"), ("maxItems", "items ≤"), ("maxLength", "length ≤"))
