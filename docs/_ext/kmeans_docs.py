@@ -11,6 +11,7 @@
   http://127.0.0.1:5000), so a site built against a class's server frames that one.
 """
 
+import html
 import json
 import os
 from pathlib import Path
@@ -47,6 +48,15 @@ class MarkdownDirective(SphinxDirective):
 
 
 # --- the API reference ---------------------------------------------------------------
+
+def served(path):
+    """An answer of the app, made with its default settings, as JSON."""
+    from app import create_app  # the app only when a page asks for it
+
+    answer = create_app({"PREPARE_AT_START": False}).test_client().get(path)
+    assert answer.status_code == 200, (path, answer.status_code)
+    return answer.get_json()
+
 
 def one_line(text):
     return " ".join(str(text or "").split()).replace("|", "\\|")
@@ -155,15 +165,6 @@ class ApiReference(MarkdownDirective):
 
 # --- the data sets ------------------------------------------------------------------
 
-def served(path):
-    """An answer of the app, made with its default settings, as JSON."""
-    from app import create_app  # the app only when a page asks for it
-
-    answer = create_app({"PREPARE_AT_START": False}).test_client().get(path)
-    assert answer.status_code == 200, (path, answer.status_code)
-    return answer.get_json()
-
-
 def parameter_text(name, spec):
     default = json.dumps(spec.get("default"))
     bounds = [str(spec[key]) for key in ("minimum", "maximum") if spec.get(key) is not None]
@@ -253,8 +254,8 @@ class StepperEmbed(SphinxDirective):
 
     def run(self):
         address = os.environ.get(APP_URL, DEFAULT_APP_URL).rstrip("/")
-        source = f"{address}/embed{self.arguments[0]}".replace("&", "&amp;")
-        title = self.options.get("title", "K-Means Stepper")
+        source = html.escape(f"{address}/embed{self.arguments[0]}")
+        title = html.escape(self.options.get("title", "K-Means Stepper"))
         snippet = (f'<iframe src="{source}"\n        title="{title}" width="720" height="520" '
                    'loading="lazy"\n        style="border: 0; max-width: 100%;"></iframe>')
         shown = nodes.literal_block(snippet, snippet, language="html")
