@@ -159,7 +159,7 @@ def main():
     ours, theirs = (max(wait for wait, _ in through) for _, _, through in results)
     print(f"longest wait through a reload: {ours:.2f} s as shipped, {theirs:.2f} s with "
           f"gunicorn's own reload ({theirs / ours:.1f}x)")
-    (_, steady, shipped), (_, _, own) = results
+    (_, steady, shipped), _ = results
     failed = sum(status not in (200, 409) for _, status in shipped)
     record("reload", title="Redeploying during a class", command="python3 bench/bench_reload.py",
            what=f"{args.students} students stepping with pauses of {PAUSE_SECONDS[0]}-"
