@@ -1,6 +1,5 @@
 # K-Means Stepper for a class: gunicorn, sessions in memory (one worker) or in
-# Redis (REDIS_URL; several workers, several containers). See the README,
-# "Run it for a class".
+# Redis (REDIS_URL; several workers, several containers). See docs/deploy.md.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

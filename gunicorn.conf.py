@@ -82,7 +82,7 @@ workers = _workers(_settings["WEB_CONCURRENCY"], _settings["REDIS_URL"])
 threads = _settings["GUNICORN_THREADS"]
 worker_class = _settings["GUNICORN_WORKER_CLASS"]
 # A live class's followers each hold a stream open for the lesson (app/web/live.py):
-# gevent holds one in a greenlet, up to this many per worker. README "Teach live".
+# gevent holds one in a greenlet, up to this many per worker. docs/live.md.
 worker_connections = _settings["GUNICORN_WORKER_CONNECTIONS"]
 # Every worker builds its own app after the fork: no Redis connection is shared, and
 # a reload runs new code. The libraries are imported in the master (see above).

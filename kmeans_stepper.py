@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-HEIGHT = 520  # the embed fits any width at this height (README, "The frame's size")
+HEIGHT = 520  # the embed fits any width at this height (docs/embedding.md, "The frame's size")
 LOCAL_BODY_BYTES = 512 * 1024 * 1024  # this kernel's own stepper takes the widest data whole
 
 

@@ -18,7 +18,7 @@ def create_app(test_config=None):
     app.config.from_mapping(settings.read())
     for name in settings.unknown():
         app.logger.warning("%s is no setting of K-Means Stepper and does nothing "
-                           "(README, Settings)", name)
+                           "(docs/settings.md)", name)
     if test_config is not None:
         app.config.from_mapping(test_config)
 

@@ -2,9 +2,9 @@
 
 ``create_app`` and ``gunicorn.conf.py`` read them from here, strictly: a value
 that does not read as its type stops the start with a message naming the
-variable. An empty value counts as unset. The README's Settings table is made
-from this list (``python3 app/settings.py`` prints it; a test checks the two
-agree).
+variable. An empty value counts as unset. The documentation's settings page
+(docs/settings.md) is made from this list when the site is built;
+``python3 app/settings.py`` prints the same table.
 
 Standard library only: gunicorn.conf.py loads this file by its path, so that
 gunicorn's master never imports the app and a reload runs the new code.
@@ -76,7 +76,7 @@ class Setting:
     kind: object  # reads the variable's text into its value, or raises ValueError
     default: object
     help: str
-    shown: str = None  # the default as the README says it, when not the value itself
+    shown: str = None  # the default as the settings page says it, when not the value itself
 
     @property
     def key(self):
@@ -105,7 +105,7 @@ SETTINGS = (
             "start otherwise)", shown="1 without `REDIS_URL`, 2 with it"),
     Setting("GUNICORN_THREADS", count, 4, "threads per worker"),
     Setting("GUNICORN_WORKER_CLASS", text, "gthread",
-            "gunicorn's worker class; `gevent` for a live class (see [Teach live](#teach-live))"),
+            "gunicorn's worker class; `gevent` for a live class"),
     Setting("GUNICORN_WORKER_CONNECTIONS", count, 1000,
             "open connections (live streams) per gevent worker"),
     # --- sessions ---
@@ -202,7 +202,7 @@ def unknown(environ=os.environ):
 
 
 def table():
-    """The README's Settings table, in Markdown."""
+    """The settings page's table, in Markdown."""
     rows = ["| variable | default | what it sets |", "| --- | --- | --- |"]
     for setting in SETTINGS:
         default = setting.shown or f"`{setting.default}`"

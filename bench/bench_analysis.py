@@ -37,6 +37,8 @@ import numpy as np  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import silhouette_score  # noqa: E402
 
+from record import load_average, record  # noqa: E402
+
 DATA = {"raw": {"pca_components": None}, "pca2": {"pca_components": 2}}
 
 
@@ -48,6 +50,7 @@ def main():
     parser.add_argument("--restarts", type=int, default=10)
     args = parser.parse_args()
     create_app({"TESTING": True})
+    load_before = load_average()
     print(f"load before: {_load()}")
     data = datasets.load("mnist", DATA[args.data])
     what = f"MNIST {data.n_samples} x {data.n_features} ({args.data})"
@@ -61,8 +64,12 @@ def main():
         theirs_alone.append(times[3])
     print(f"{what}, elbow k = 1..{args.k_max}, {analysis.ELBOW_STARTS} k-means++ starts each, "
           f"{args.repeat} rounds, medians:")
-    _ratio("  clustering: app", ours_alone, "KMeans(k, n_init=10).fit", theirs_alone, 1.1)
-    _ratio("  with the silhouette: app", ours, "fit + silhouette_score", theirs, 1.1)
+    figures = {"clustering_ratio": _ratio("  clustering: app", ours_alone,
+                                          "KMeans(k, n_init=10).fit", theirs_alone, 1.1),
+               "with_silhouette_ratio": _ratio("  with the silhouette: app", ours,
+                                               "fit + silhouette_score", theirs, 1.1),
+               "clustering_s": round(statistics.median(ours_alone), 3),
+               "scikit_learn_clustering_s": round(statistics.median(theirs_alone), 3)}
 
     ours, theirs = [], []
     for _ in range(args.repeat):
@@ -70,12 +77,32 @@ def main():
         ours.append(times[0])
         theirs.append(times[1])
     print(f"{what}, {args.restarts} restarts (k = 10, k-means++, seeds 0..{args.restarts - 1}):")
-    _ratio("  app", ours, f"{args.restarts} x KMeans(10, n_init=1).fit", theirs, 1.1)
+    figures["restarts_ratio"] = _ratio("  app", ours, f"{args.restarts} x KMeans(10, n_init=1).fit",
+                                       theirs, 1.1)
 
     cached, cold = _cached_against_cold()
     print(f"built-in data sets at their defaults, first elbow k = 1..10:")
-    _ratio("  read from the prepared cache", [cached], "computed cold", [cold], 0.05)
+    figures["cached_ratio"] = _ratio("  read from the prepared cache", [cached], "computed cold",
+                                     [cold], 0.05)
+    figures["rounds"] = args.repeat
     print(f"load after: {_load()}")
+    ratios = [figures[key] for key in ("clustering_ratio", "with_silhouette_ratio",
+                                       "restarts_ratio")]
+    record(f"analysis-{args.data}", title=f"The elbow and restarts: {what}",
+           command="python3 bench/bench_analysis.py" + ("" if args.data == "raw"
+                                                        else f" --data {args.data}"),
+           what=f"The elbow (k = 1 to {args.k_max}, each k {analysis.ELBOW_STARTS} k-means++ "
+                "starts to convergence) against KMeans(k, n_init=10, random_state=0, tol=0).fit, "
+                "alone and with the silhouette; restarts against KMeans(n_init=1) fits with the "
+                "same seeds; every built-in data set's first elbow read from the prepared cache "
+                "against computed cold. Medians of the rounds.",
+           target="at most 1.1; cached under 5 %",
+           met=max(ratios) <= 1.1 and figures["cached_ratio"] < 0.05,
+           summary=f"clustering {figures['clustering_ratio']:.2f}, with the silhouette "
+                   f"{figures['with_silhouette_ratio']:.2f}, restarts "
+                   f"{figures['restarts_ratio']:.2f}; cached against cold "
+                   f"{figures['cached_ratio']:.3f}",
+           figures=figures, load=[load_before, load_average()])
 
 
 def _elbow_side_by_side(data, k_max):
@@ -146,6 +173,7 @@ def _ratio(ours_name, ours, theirs_name, theirs, target):
     ours, theirs = statistics.median(ours), statistics.median(theirs)
     print(f"{ours_name} {ours:8.3f} s against {theirs_name} {theirs:8.3f} s: "
           f"ratio {ours / theirs:.3f} (target <= {target})")
+    return round(ours / theirs, 3)
 
 
 def _timed(action):

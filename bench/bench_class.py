@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.services import Gunicorn, RedisServer, server_env, wait_until  # noqa: E402
 
+from record import record  # noqa: E402
+
 STARTUP_SECONDS = 300  # a shared, loaded machine can take minutes to start the workers
 RUN = {"dataset": {"name": "blobs", "n_samples": 5000, "centers": 8}, "k": 8, "init": "random",
        "seed": 1}
@@ -199,7 +201,27 @@ def report(followers, sent, failures, pending, args):
         print(f"stream errors: {errors}")
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
           "(1, 5, 15 min)")
-    return p95 <= 250 and missing == 0 and dropped == 0 and server_errors == 0
+    met = p95 <= 250 and missing == 0 and dropped == 0 and server_errors == 0
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    record(f"class-{args.worker_class}", title=f"A live class ({args.worker_class} workers)",
+           command="python3 bench/bench_class.py" + (
+               "" if args.worker_class == "gevent"
+               else f" --worker-class {args.worker_class} --threads {args.threads}"),
+           what=f"One teacher stepping a 5,000-point run {args.rate:g} times a second, "
+                f"{len(followers)} followers, gunicorn ({args.workers} {args.worker_class} "
+                "workers) with Redis: the time from the teacher's step request to each "
+                "follower receiving the event.",
+           target="p95 at most 250 ms, nothing dropped, no 5xx", met=met,
+           summary=f"p50 / p95 / max {p50:.0f} / {p95:.0f} / "
+                   f"{latencies[-1] if latencies else float('nan'):.0f} ms; {missing} of "
+                   f"{len(sent) * len(followers)} events missed, {dropped} dropped, "
+                   f"{server_errors} 5xx",
+           figures={"p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                    "max_ms": round(latencies[-1], 1) if latencies else None,
+                    "events_missed": missing, "events_expected": len(sent) * len(followers),
+                    "dropped": dropped, "server_errors": server_errors,
+                    "followers": len(followers), "steps": len(sent)})
+    return met
 
 
 @contextlib.contextmanager

@@ -39,6 +39,8 @@ from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
+from record import record  # noqa: E402
+
 LONG_RUN = 21  # iterations of the long fit; the short one takes 1
 WARM_UP = 3
 
@@ -66,6 +68,24 @@ def main():
     blas = [f"{lib['internal_api']} {lib.get('architecture', '')} ({lib['num_threads']} threads)"
             for lib in threadpool_info()]
     print(f"  kernels: {'; '.join(blas)}")
+    page, plain = (steps_ms[way] for way in WAYS)
+    record("engine-mnist" if args.points is None else f"engine-{args.points}-points",
+           title=f"A step through the API: {what}",
+           command="python3 bench/bench_engine.py" + (
+               "" if args.points is None else f" --points {args.points}"),
+           what="One assign plus one update through the API (Flask test client, JSON in and "
+                "out) against scikit-learn's Lloyd iteration inside a run from the same start "
+                f"((fit {LONG_RUN} - fit 1) / {LONG_RUN - 1}, tol=0), as the page asks "
+                "(look-ahead, packed labels, If-Match) and as plain JSON; medians of "
+                f"{args.repeat} interleaved rounds.",
+           target=f"ratio at most {target:g}", met=page / iteration_ms <= target,
+           summary=f"ratio {page / iteration_ms:.2f} as the page asks ({page:.2f} ms against "
+                   f"{iteration_ms:.2f} ms), {plain / iteration_ms:.2f} as plain JSON",
+           figures={"ratio": round(page / iteration_ms, 3),
+                    "plain_json_ratio": round(plain / iteration_ms, 3),
+                    "api_ms": round(page, 3), "plain_json_ms": round(plain, 3),
+                    "scikit_learn_iteration_ms": round(iteration_ms, 3),
+                    "kernels": "; ".join(blas)})
 
 
 def _session(points):

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.services import Gunicorn, RedisServer, server_env  # noqa: E402
 
+from record import record  # noqa: E402
+
 SESSION = {"dataset": "blobs", "k": 4}  # the page's default data set
 
 
@@ -154,6 +156,22 @@ def report(options, latencies, errors, wall, step, noop):
     print(f"side by side, one client, medians: step {step * 1000:.2f} ms, "
           f"no-op JSON {noop * 1000:.2f} ms")
     print(f"  step / no-op:    {step / noop:.2f}  (target <= 2)")
+    p50, p95 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.95) * 1000
+    record("load", title="A class stepping at once", command="python3 bench/bench_load.py",
+           what=f"{options.students} students, each stepping through init and "
+                f"{options.iterations} iterations on {SESSION['dataset']} at once against "
+                f"gunicorn ({options.workers} workers x {options.threads} threads) with Redis, on "
+                "loopback; then a step against a no-op JSON request (/healthz), alternately "
+                "on one connection.",
+           target="step / no-op at most 2, no errors",
+           met=step / noop <= 2 and not errors,
+           summary=f"step / no-op {step / noop:.2f} (step {step * 1000:.2f} ms, no-op "
+                   f"{noop * 1000:.2f} ms); {len(errors)} errors, "
+                   f"{len(latencies) / wall:.0f} steps/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms",
+           figures={"ratio": round(step / noop, 3), "step_ms": round(step * 1000, 3),
+                    "noop_ms": round(noop * 1000, 3), "errors": len(errors),
+                    "steps_per_second": round(len(latencies) / wall), "p50_ms": round(p50, 1),
+                    "p95_ms": round(p95, 1), "students": options.students})
 
 
 if __name__ == "__main__":

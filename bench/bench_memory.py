@@ -16,9 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from app.core import datasets
+from app.core import datasets  # noqa: E402
+from record import record  # noqa: E402
 
 DATASET = {"name": "blobs", "n_samples": 1000}
+FEW_KIB = 16  # the target: a session costs a few KiB, not a copy of its data set
 
 
 def held_by(action):
@@ -66,6 +68,18 @@ def main():
     print(f"  a session run to convergence "
           f"({steps:.0f} steps): {ran / count / 1024:8.2f} KiB"
           f"  ({ran / count / data_bytes:.3f} of a data set copy)")
+    new_kib, ran_kib, data_kib = fresh / count / 1024, ran / count / 1024, data_bytes / 1024
+    record("memory", title="Memory of a session", command="python3 bench/bench_memory.py",
+           what="The memory of a session on 1,000-point blobs (k = 4), new and run to "
+                "convergence, against one copy of its data set, which sessions share "
+                f"(tracemalloc, {count} sessions).",
+           target=f"a few KiB a session (under {FEW_KIB} KiB run to convergence)",
+           met=ran_kib < FEW_KIB,
+           summary=f"{new_kib:.2f} KiB new, {ran_kib:.2f} KiB run to convergence "
+                   f"({steps:.0f} steps), against {data_kib:.1f} KiB for the data set",
+           figures={"new_session_kib": round(new_kib, 2), "converged_session_kib": round(ran_kib, 2),
+                    "steps": round(steps, 1), "data_set_kib": round(data_kib, 1),
+                    "sessions": count})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Take the README's screenshots of today's page: python3 scripts/screenshots.py
+"""Take the documentation's screenshots of today's page: python3 scripts/screenshots.py
 
 A converged MNIST run at 1280 x 900 (docs/screenshot.png), a mouse run on a
 phone, 390 x 844 with touch (docs/screenshot-phone.png), the embed with the

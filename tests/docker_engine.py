@@ -81,7 +81,7 @@ class Engine:
                        timeout=BUILD_SECONDS)
 
     def build(self, tag, context=REPO, dockerfile=None):
-        """``docker build`` on the host's network, as the README says; returns ``tag``."""
+        """``docker build`` on the host's network, as the deploy page says; returns ``tag``."""
         args = ["build", "--network", "host", "--tag", tag]
         if dockerfile is not None:
             args += ["--file", str(dockerfile)]
@@ -147,16 +147,35 @@ class Container:
         self.engine("rm", "--force", "--volumes", self.name, check=False)
 
 
-def readme_commands():
-    """The README's ``docker build`` and ``docker run`` commands, each as a list of words."""
-    text = (REPO / "README.md").read_text()
+DEPLOY_PAGE = REPO / "docs" / "deploy.md"
+# The deploy page's docker run that tests/test_docker.py runs: the hardened one.
+READ_ONLY = ("--read-only", "--tmpfs")
+
+
+def deploy_commands():
+    """The deploy page's ``docker build`` and ``docker run`` commands, each as a list of words."""
+    text = DEPLOY_PAGE.read_text()
     commands = [line.split() for line in re.findall(r"(?:^|`)(docker (?:build|run) [^`\n]+)", text,
                                                     re.MULTILINE)]
     return [c for c in commands if c[1] == "build"], [c for c in commands if c[1] == "run"]
 
 
+def deploy_build():
+    """The deploy page's first ``docker build``: the tests build the image with its tag."""
+    builds, _ = deploy_commands()
+    return builds[0]
+
+
+def deploy_run(*needed):
+    """The deploy page's first ``docker run`` command that has every one of ``needed``."""
+    _, runs = deploy_commands()
+    found = [command for command in runs if all(word in command for word in needed)]
+    assert found, f"{DEPLOY_PAGE.relative_to(REPO)} has no docker run command with {needed}"
+    return found[0]
+
+
 def on_loopback(command, port):
-    """A README ``docker run`` as the tests run it: on the host's network, served on
+    """A documented ``docker run`` as the tests run it: on the host's network, served on
     127.0.0.1:``port`` only, and kept after it stops (no ``--rm``) to be inspected."""
     words, options = command[2:-1], []
     while words:

@@ -5,9 +5,9 @@ kernel, its inertia, its k-means++ and the distances k-means++ draws with), sets
 the threads they run on (OpenMP as ``KMeans.fit`` counts them, BLAS held to one
 thread meanwhile) and holds the sums that give a step's inertias exactly as
 ``_inertia_dense`` gives them. scikit-learn is pinned in requirements.txt because
-these names are private; tests/test_fidelity.py checks that they are there and
+these names are private; tests/unit/test_fidelity.py checks that they are there and
 that what is built on them agrees with ``KMeans`` to the last bit, and
-tests/test_kernel_boundary.py that no other module imports them.
+its test_only_the_kernel_module_imports_scikit_learns_private_names that no other module imports them.
 
 The inertias' sums: ``_inertia_dense`` gives each OpenMP thread a block of points
 (the static schedule: the first ``n % n_threads`` threads take one point more),

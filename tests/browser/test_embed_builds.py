@@ -1,4 +1,4 @@
-"""The stepper framed by real documentation builds, in the forms the README
+"""The stepper framed by real documentation builds, in the forms docs/embedding.md
 gives: a Sphinx site (rst `raw:: html`, MyST `{raw} html`), a Jupyter Book 1
 site (the snippet in a Markdown page, `IFrame` in an executed notebook), and
 mystmd's box 60% as tall as wide (reproduced: mystmd cannot build offline).
@@ -19,7 +19,7 @@ from conftest import DRAWN
 from sites import FRAME_LAYOUT, POINTS_SPREAD, other_site, outside_box, serve_directory
 
 SOURCES = Path(__file__).resolve().parent / "embed_sites"
-README_ADDRESS = "https://kmeans.school.example"  # the README's forms, as the sources have them
+DOCUMENTED_ADDRESS = "https://kmeans.school.example"  # the documented forms, as the sources have them
 BUILD_SECONDS = 300
 LAPTOP = {"width": 1366, "height": 768}
 # Column widths: a phone, a narrow sidebar layout, Jupyter Book's column, the snippet, a wide page.
@@ -58,13 +58,13 @@ def app_site(live_server):
 
 @pytest.fixture(scope="module")
 def course_site(tmp_path_factory, app_site):
-    """The sites, built from their sources with the app's address in place of the README's, served."""
+    """The sites, built from their sources with the app's address in place of the documented one, served."""
     root = tmp_path_factory.mktemp("course")
     sources = root / "sources"
     shutil.copytree(SOURCES, sources)
     for path in sources.rglob("*"):
         if path.is_file():
-            path.write_text(path.read_text().replace(README_ADDRESS, app_site))
+            path.write_text(path.read_text().replace(DOCUMENTED_ADDRESS, app_site))
     site = root / "site"
     build("-m", "sphinx", "-b", "html", "-q", "-W", "sphinx", str(site / "sphinx"), cwd=sources)
     build("-c", "from jupyter_book.cli.main import main; main()", "build", "-q", "-W",

@@ -29,7 +29,7 @@ SKLEARN_INIT = {"kmeans++": "k-means++"}
 @pytest.fixture(scope="module")
 def notebook():
     """The notebook executed as Jupyter would from examples/ (the repository on its path, as
-    the README says), its kernel and the stepper it started kept running for the module."""
+    docs/notebooks.md says), its kernel and the stepper it started kept running for the module."""
     cells = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(cells, kernel_name="python3", timeout=300,
                             resources={"metadata": {"path": str(NOTEBOOK.parent)}})

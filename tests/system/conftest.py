@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from docker_engine import Engine, readme_commands
+from docker_engine import Engine, deploy_build
 from services import RedisServer
 
 
@@ -37,9 +37,9 @@ class ImageBuild:
         try:
             self.engine.start()
             self.started.set()
-            builds, _ = readme_commands()
+            build = deploy_build()
             self.engine.base_image()
-            self.image = self.engine.build(builds[0][builds[0].index("-t") + 1])
+            self.image = self.engine.build(build[build.index("-t") + 1])
         except BaseException as error:  # said by the test that needs the image
             self.error = error
         finally:
@@ -85,6 +85,6 @@ def docker():
 
 @pytest.fixture(scope="session")
 def app_image(docker):
-    """The image built from the Dockerfile, named as in the README's ``docker build``."""
+    """The image built from the Dockerfile, named as in the deploy page's ``docker build``."""
     IMAGE_BUILD.wait()
     return IMAGE_BUILD.image

@@ -1,5 +1,5 @@
 """The image, built from the Dockerfile by a real Docker engine and run as a class runs it:
-the README's command, its HEALTHCHECK, a non-root user, a read-only file system."""
+the deploy page's command (docs/deploy.md), its HEALTHCHECK, a non-root user, a read-only file system."""
 
 import re
 import shutil
@@ -7,26 +7,18 @@ import subprocess
 
 import pytest
 
-from docker_engine import on_loopback, readme_commands
+from docker_engine import READ_ONLY, deploy_run, on_loopback
 from services import REPO, free_port, request, wait_until
 
 HEALTHY_SECONDS = 240  # the HEALTHCHECK's first probe comes after its 30 s interval
 DOCKERFILES = [REPO / "Dockerfile", *sorted((REPO / "deploy").glob("*.Dockerfile"))]
 
 
-def readme_run(*needed):
-    """The README's ``docker run`` command that has every one of ``needed``."""
-    _, runs = readme_commands()
-    found = [command for command in runs if all(word in command for word in needed)]
-    assert found, f"the README has no docker run command with {needed}"
-    return found[0]
-
-
 @pytest.fixture(scope="module")
 def container(docker, app_image):
-    """The README's read-only command, served on a loopback port."""
+    """The deploy page's read-only command, served on a loopback port."""
     port = free_port()
-    options, image = on_loopback(readme_run("--read-only", "--tmpfs"), port)
+    options, image = on_loopback(deploy_run(*READ_ONLY), port)
     assert image == app_image
     container = docker.run(image, *options)
     container.port = port
@@ -57,7 +49,7 @@ def test_the_image_holds_only_what_runs_the_app(docker, app_image):
     assert not [path for path in listing if "__pycache__" in path or path.endswith(".pyc")]
 
 
-def test_the_readme_command_turns_healthy_as_a_non_root_user(docker, container):
+def test_the_documented_command_turns_healthy_as_a_non_root_user(docker, container):
     wait_until(lambda: container.health() != "starting", "the HEALTHCHECK", HEALTHY_SECONDS)
     state = container.inspect()
     assert state["State"]["Health"]["Status"] == "healthy", state["State"]["Health"]

@@ -1,5 +1,5 @@
-"""A live class across servers: two gunicorn instances (gevent workers, as README's
-"Teach live" sets them) sharing one redis-server; the teacher on one, followers on both."""
+"""A live class across servers: two gunicorn instances (gevent workers, as
+docs/live.md sets them) sharing one redis-server; the teacher on one, followers on both."""
 
 import http.client
 import json
