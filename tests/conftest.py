@@ -3,9 +3,14 @@ tests/browser (tests/README.md says which to run when). The helper modules here
 (services.py, docker_engine.py) are imported by name from every tier: pytest.ini puts
 this folder on the path."""
 
+import threading
 from pathlib import Path
 
 import pytest
+
+from app import create_app
+from app.core import datasets
+from app.core.datasets import mnist
 
 # In the order they run: fast first, and the system tests last, so the app's image,
 # built from the moment they are collected (system/conftest.py), has the longest
@@ -32,3 +37,29 @@ def pytest_collection_modifyitems(items):
             tiers[item.path] = tier_of(item.path)
         item.add_marker(getattr(pytest.mark, tiers[item.path]))
     items.sort(key=lambda item: TIERS.index(tiers[item.path]))
+
+
+# Used by the api and the browser tiers: an app whose MNIST is still being prepared.
+@pytest.fixture
+def held_preparation(tmp_path, monkeypatch):
+    """An app preparing MNIST into an empty cache, held at 35 % until ``release`` is set
+    (then answered from the digits prepared for the other tests); the data sets'
+    settings put back after."""
+    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
+    release, held = threading.Event(), threading.Event()
+
+    def load(cache_dir, report=lambda stage, progress: None):
+        report("parsing", 0.35)
+        held.set()
+        assert release.wait(60)
+        return prepared
+
+    monkeypatch.setattr(mnist, "load_mnist_arrays", load)
+    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
+                      "RATE_LIMITS_ENABLED": False})
+    assert held.wait(60)
+    yield app, release
+    release.set()
+    mnist.wait_prepared(tmp_path)
+    mnist._preparations.pop(str(tmp_path), None)
+    create_app({"TESTING": True})

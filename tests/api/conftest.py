@@ -1,12 +1,8 @@
 """The app in this process and its Flask test client, for the API tests."""
 
-import threading
-
 import pytest
 
 from app import create_app
-from app.core import datasets
-from app.core.datasets import mnist
 
 
 @pytest.fixture
@@ -44,28 +40,3 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
-
-
-@pytest.fixture
-def held_preparation(tmp_path, monkeypatch):
-    """An app preparing MNIST into an empty cache, held at 35 % until ``release`` is set
-    (then answered from the digits prepared for the other tests); the data sets'
-    settings put back after."""
-    prepared = datasets.load_mnist_arrays(datasets.cache_dir())
-    release, held = threading.Event(), threading.Event()
-
-    def load(cache_dir, report=lambda stage, progress: None):
-        report("parsing", 0.35)
-        held.set()
-        assert release.wait(60)
-        return prepared
-
-    monkeypatch.setattr(mnist, "load_mnist_arrays", load)
-    app = create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path),
-                      "RATE_LIMITS_ENABLED": False})
-    assert held.wait(60)
-    yield app, release
-    release.set()
-    mnist.wait_prepared(tmp_path)
-    mnist._preparations.pop(str(tmp_path), None)
-    create_app({"TESTING": True})
