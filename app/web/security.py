@@ -142,13 +142,13 @@ class MissLimit:
 
     def check(self):
         """Refuse (``TooManyMisses``) an address already past the limit."""
-        self._ask(lambda strategy: strategy.test)
+        self._ask(count=False)
 
     def miss(self):
         """Count a miss; refuse it if it is one past the limit."""
-        self._ask(lambda strategy: strategy.hit)
+        self._ask(count=True)
 
-    def _ask(self, method):
+    def _ask(self, count):
         limiter = current_app.extensions["rate_limiter"]
         if not limiter.enabled:
             return
@@ -156,7 +156,7 @@ class MissLimit:
         limit = parse(current_app.config[self.setting])
         key = (KEY_PREFIX, self.scope, get_remote_address())
         try:
-            if method(strategy)(limit, *key):
+            if (strategy.hit if count else strategy.test)(limit, *key):
                 return
             ends = strategy.get_window_stats(limit, *key).reset_time
         except strategy.storage.base_exceptions as error:
