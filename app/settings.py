@@ -169,8 +169,10 @@ SETTINGS = (
             "a comment on an idle stream, and the followers recounted"),
     Setting("KMEANS_CLASS_CREATE_LIMIT", rate, "20 per minute",
             "new classes per client address; 429 beyond"),
-    Setting("KMEANS_JOIN_LIMIT", rate, "300 per minute",
-            "joins and streams opened per client address (a room shares one); 429 beyond"),
+    Setting("KMEANS_CLASS_CODE_MISS_LIMIT", rate, "40 per 10 minutes",
+            "unknown join codes per client address, at every endpoint that takes a code "
+            "(a room shares one: room to spare for a quarter of a class of 60 mistyping the "
+            "code twice); past it the address gets 429 at all of them, real codes too"),
     Setting("KMEANS_TRUSTED_PROXIES", count, 0,
             "proxies in front whose `X-Forwarded-For` is believed (1 behind compose's nginx)"),
     Setting("KMEANS_FRAME_ANCESTORS", text, "*", "origins allowed to frame the stepper"),

@@ -253,7 +253,6 @@ def main():
         env = server_env(redis.url, WEB_CONCURRENCY=str(args.workers),
                          GUNICORN_WORKER_CLASS=args.worker_class,
                          GUNICORN_THREADS=str(args.threads),
-                         KMEANS_JOIN_LIMIT="1000000 per minute",
                          KMEANS_MAX_FOLLOWERS=str(args.followers + 10))
         with started(Gunicorn(Path(directory) / "gunicorn.log", env)) as server:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)

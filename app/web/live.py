@@ -13,8 +13,14 @@
 
 Following is read-only: a follower never learns the teacher's session id (the
 events carry the state without it), and every change needs the token.
+
+Guessing a code is limited: every endpoint that takes one counts the unknown codes
+an address asks for (``CLASS_CODE_MISS_LIMIT``), and past the limit refuses that
+address with a 429, real codes too. A change without the teacher's token is
+answered as an unknown code is, so that it does not confirm a code exists.
 """
 
+import functools
 import io
 import threading
 import time
@@ -30,7 +36,7 @@ from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
 from app.services import sessions as sessions_service
-from app.web import presentation, query, schemas, validation
+from app.web import presentation, query, schemas, security, validation
 from app.web.api import with_ahead
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
@@ -42,6 +48,9 @@ bp = Blueprint("live", __name__)
 
 RETRY_MS = 1000  # how soon a browser opens a dropped stream again
 DRAW_CODE_TRIES = 20
+# The views that take a class code: the API's, and the pages, which answer in HTML.
+CODE_OPERATIONS = ("show_class", "change_class", "end_class", "fork", "stream_events", "qr_code")
+CODE_PAGES = ("join", "join_form", "projector")
 
 
 def init_app(app):
@@ -67,19 +76,38 @@ def init_app(app):
 
 
 def _add_rate_limits(app):
+    """Joining a real code is not limited (a school's NAT joins whole rooms at once; the
+    streams are bounded per class by ``MAX_FOLLOWERS``): only the misses are."""
     limiter = app.extensions["rate_limiter"]
     views = app.view_functions
-    joining = limiter.shared_limit(
-        lambda: current_app.config["JOIN_LIMIT"], scope="join",
-        error_message="too many joins from this address; wait a moment")
-    for name in ("join", "join_form", "show_class", "stream_events"):
-        views[f"live.{name}"] = joining(views[f"live.{name}"])
     views["live.open_class"] = limiter.limit(
         lambda: current_app.config["CLASS_CREATE_LIMIT"],
         error_message="too many new classes from this address; wait a moment")(views["live.open_class"])
     views["live.fork"] = limiter.limit(
         lambda: current_app.config["SESSION_CREATE_LIMIT"],
         error_message="too many new sessions from this address; wait a moment")(views["live.fork"])
+    app.extensions["class_code_misses"] = security.MissLimit(
+        "CLASS_CODE_MISS_LIMIT", scope="class_code",
+        message="too many unknown class codes from this address; wait, then check the code")
+    for name in CODE_OPERATIONS + CODE_PAGES:
+        views[f"live.{name}"] = _guarded(views[f"live.{name}"], page=name in CODE_PAGES)
+
+
+def _guarded(view, page):
+    """The view, refused to an address past the miss limit; a page answers its 429 as
+    a page."""
+    @functools.wraps(view)
+    def guarded(**arguments):
+        try:
+            current_app.extensions["class_code_misses"].check()
+            return view(**arguments)
+        except security.TooManyMisses as error:
+            if not page:
+                raise
+            page_429 = render_template("live_missing.html", too_many=error.message,
+                                       seconds=error.seconds)
+            return page_429, 429, error.headers
+    return guarded
 
 
 def get_classes():
@@ -92,6 +120,16 @@ BEARER = {"name": "Authorization", "in": "header", "required": False,
           "schema": {"type": "string"}, "description": "Bearer and the teacher's token."}
 NO_CLASS = {"404": "No class by this code."}
 UNKNOWN = {**NO_CLASS, "410": "The class has ended."}
+NOT_YOURS = {"404": "No class by this code, or not its teacher's token: the same answer, "
+                    "which does not tell whether the code exists.",
+             "410": "The class has ended."}
+MISSES = "too many unknown class codes from this address"
+
+
+def too_many(*others):
+    """The 429 of an operation that takes a class code: past the miss limit, or ``others``."""
+    return {"429": ", or ".join([*others, MISSES]).capitalize() + "."}
+
 
 @operation(bp, "post", "/api/classes", "Teach a session live: a join code, and the "
            "teacher's token.", answer=schemas.ClassDescription, status="201",
@@ -122,7 +160,7 @@ def open_class():
 
 @operation(bp, "get", "/api/classes/{code}", "The class and its followers.",
            answer=schemas.ClassDescription, parameters=[BEARER],
-           errors={**NO_CLASS, "429": "Too many joins from this address."})
+           errors={**NO_CLASS, **too_many()})
 def show_class(code):
     classroom = _find(code)
     if classroom.taught_by(_bearer()):
@@ -133,7 +171,7 @@ def show_class(code):
 @operation(bp, "patch", "/api/classes/{code}", "Hold the class on this step, or teach "
            "another session.", answer=schemas.ClassDescription, body="class_change",
            body_required=True, parameters=[BEARER],
-           errors={**BAD_BODY, "403": "Not the teacher's token.", **UNKNOWN})
+           errors={**BAD_BODY, **NOT_YOURS, **too_many()})
 def change_class(code):
     classroom = _teacher_of(code)
     body = validation.validated(schemas.current().class_change, validation.json_body())
@@ -150,7 +188,7 @@ def change_class(code):
 
 
 @operation(bp, "delete", "/api/classes/{code}", "End the class.", status="204",
-           parameters=[BEARER], errors={"403": "Not the teacher's token.", **UNKNOWN})
+           parameters=[BEARER], errors={**NOT_YOURS, **too_many()})
 def end_class(code):
     classroom = _teacher_of(code)
     get_classes().end(classroom.code, _encode({"reason": "ended"}))
@@ -162,7 +200,7 @@ def end_class(code):
            status="201", query="state",
            errors={"400": "Bad ahead or packed.",
                    "409": "The teacher holds the class on this step.",
-                   "429": "Too many new sessions from this address.", **UNKNOWN})
+                   **too_many("too many new sessions from this address"), **UNKNOWN})
 def fork(code):
     """The teacher's run as it stands, as a new session of the student's own."""
     classroom = _find_live(code)
@@ -184,7 +222,7 @@ def fork(code):
            operation_id="class_events",
            parameters=[{"name": "Last-Event-ID", "in": "header", "required": False,
                         "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
-           errors={"400": "Bad Last-Event-ID.", "429": "Too many joins from this address.",
+           errors={"400": "Bad Last-Event-ID.", **too_many(),
                    "503": "As many students as a class takes follow already.", **UNKNOWN},
            extra={"stream": True})
 def stream_events(code):
@@ -200,6 +238,7 @@ def stream_events(code):
         # A browser does not reopen a stream refused: open it, and let it ask Redis again.
         read = classes.read_code(code)
         if read is None:
+            _missed()
             raise UnknownClass(str(code)) from None
         classroom = Classroom(code=read, session_id="", digest="")
     sessions = get_store()
@@ -239,10 +278,11 @@ def announce_step(found, state):
 
 @bp.get("/join")
 def join_form():
-    code = classes.read_code(request.args.get("code", ""))
-    if code is None:
-        return _missing(request.args.get("code", ""), 404)
-    return redirect(url_for("live.join", code=code))
+    # Looked up here, not only after the redirect: an unknown code is a miss at every door.
+    classroom = _find_page(request.args.get("code", ""))
+    if not isinstance(classroom, Classroom):
+        return classroom
+    return redirect(url_for("live.join", code=classroom.code))
 
 
 @bp.get("/join/<code>")
@@ -394,11 +434,22 @@ def _describe(classroom, followers):
     }
 
 
-def _find(code):
-    """The class by a code as typed (ended ones too), or a 404."""
+def _get(code):
+    """The class by a code as typed (ended ones too), or None."""
     read = classes.read_code(code)
-    classroom = None if read is None else get_classes().get(read)
+    return None if read is None else get_classes().get(read)
+
+
+def _missed():
+    """Count a miss against the client's address: a 429 if it is one too many."""
+    current_app.extensions["class_code_misses"].miss()
+
+
+def _find(code):
+    """The class by a code as typed (ended ones too), or a 404, counted as a miss."""
+    classroom = _get(code)
     if classroom is None:
+        _missed()
         raise UnknownClass(str(code))
     return classroom
 
@@ -411,10 +462,19 @@ def _find_live(code):
 
 
 def _teacher_of(code):
-    classroom = _find_live(code)
-    if not classroom.taught_by(_bearer()):
-        raise ApiError(403, f"only the teacher of class {classroom.code} can change it: "
-                            "following is read-only", headers={"WWW-Authenticate": "Bearer"})
+    """The class whose teacher's token came with the request. Another's class is answered
+    as an unknown code is (RFC 9110 allows a 404 for a resource one may not touch), and
+    counted as a miss: neither the status, the message nor the limit tells whether a
+    code exists."""
+    classroom = _get(code)
+    if classroom is None or not classroom.taught_by(_bearer()):
+        _missed()
+        raise ApiError(404, "no class with this code takes this token: only its teacher, "
+                            "with the token given when the class began (Authorization: "
+                            "Bearer), can change or end a class; following is read-only",
+                       headers={"WWW-Authenticate": "Bearer"})
+    if classroom.ended:
+        raise ClassEnded(classroom.code)
     return classroom
 
 
@@ -436,9 +496,9 @@ def _last_event_id():
 
 def _find_page(code):
     """The class for a page, or the page saying there is none, or that it ended."""
-    read = classes.read_code(code)
-    classroom = None if read is None else get_classes().get(read)
+    classroom = _get(code)
     if classroom is None:
+        _missed()
         return _missing(code, 404)
     if classroom.ended:
         return _missing(classroom.code, 410, ended=True)

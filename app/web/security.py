@@ -11,7 +11,8 @@ app's own limiter (one per app, as ``create_app`` makes several). Its
 ``X-RateLimit-*`` headers would cost two more round trips to its store on every
 answer, so only a refusal says when to come back, in ``Retry-After``. Steps are
 counted per session by the session store itself, as it saves the step
-(``store.StepLimit``): in Redis, one round trip does both.
+(``store.StepLimit``): in Redis, one round trip does both. Guesses at names
+(the live class's join codes) are counted by ``MissLimit``: misses only.
 """
 
 import logging
@@ -25,8 +26,10 @@ from limits import parse
 from limits.errors import StorageError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.web.errors import error_response
+from app.web.errors import ApiError, error_response
 from app.stores.base import StepLimit
+
+KEY_PREFIX = "kmeans"  # of every count in the rate limits' store
 
 
 def init_app(app):
@@ -61,7 +64,7 @@ def _add_rate_limits(app):
         headers_enabled=False,  # but Retry-After on a 429: see _too_many_requests
         # A rate-limit store that is down must not take the stepper down with it.
         swallow_errors=True,
-        key_prefix="kmeans",
+        key_prefix=KEY_PREFIX,
     )
     for endpoint, view in app.view_functions.items():
         if hasattr(view, "rate_limit"):
@@ -111,6 +114,56 @@ def _seconds_to_wait(error):
     except StorageError:
         ends = time.time() + error.limit.limit.get_expiry()
     return max(1, math.ceil(ends - time.time()))
+
+
+class TooManyMisses(ApiError):
+    """A 429: the client's address is past its ``MissLimit``."""
+
+    def __init__(self, message, seconds):
+        super().__init__(429, message, headers={"Retry-After": str(seconds)})
+        self.seconds = seconds
+
+
+class MissLimit:
+    """A limit on the names a client address asks for that do not exist: the config's
+    ``setting`` ("40 per 10 minutes") counts misses alone, so that a class behind one
+    NAT address asking for a real name never counts, and an address past it is refused
+    every request ``check`` guards, for real names too (else the guesser would still
+    learn).
+
+    Counted in flask-limiter's store (in memory, or Redis across workers). The miss
+    itself is counted in the one call that is refused past the limit (``hit``), so
+    that requests at once do not slip past it, as they would past flask-limiter's
+    ``deduct_when``, which counts after the answer.
+    """
+
+    def __init__(self, setting, scope, message):
+        self.setting, self.scope, self.message = setting, scope, message
+
+    def check(self):
+        """Refuse (``TooManyMisses``) an address already past the limit."""
+        self._ask(count=False)
+
+    def miss(self):
+        """Count a miss; refuse it if it is one past the limit."""
+        self._ask(count=True)
+
+    def _ask(self, count):
+        limiter = current_app.extensions["rate_limiter"]
+        if not limiter.enabled:
+            return
+        strategy = limiter.limiter
+        limit = parse(current_app.config[self.setting])
+        key = (KEY_PREFIX, self.scope, get_remote_address())
+        try:
+            if (strategy.hit if count else strategy.test)(limit, *key):
+                return
+            ends = strategy.get_window_stats(limit, *key).reset_time
+        except strategy.storage.base_exceptions as error:
+            # As flask-limiter's swallow_errors: a store that is down lets requests through.
+            logging.getLogger("flask-limiter").warning("miss limit not counted: %r", error)
+            return
+        raise TooManyMisses(self.message, max(1, math.ceil(ends - time.time())))
 
 
 class _OneLineWarnings(logging.Filter):

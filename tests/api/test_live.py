@@ -158,12 +158,12 @@ def test_no_event_ever_carries_the_teachers_session_id(client):
 
 @pytest.mark.parametrize("token", [None, "not-the-token"])
 @pytest.mark.parametrize("method, body", [("PATCH", {"hold": True}), ("DELETE", None)])
-def test_changing_or_ending_a_class_without_the_teachers_token_is_refused_with_403(
+def test_changing_or_ending_a_class_without_the_teachers_token_is_refused_with_404(
         client, token, method, body):
     live = Class(client)
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     reply = client.open(f"/api/classes/{live.code}", method=method, json=body, headers=headers)
-    assert reply.status_code == 403 and "read-only" in reply.get_json()["error"]
+    assert reply.status_code == 404 and "read-only" in reply.get_json()["error"]
     assert client.get(f"/api/classes/{live.code}").get_json()["hold"] is False
 
 
@@ -331,15 +331,6 @@ def test_followers_past_the_limit_are_refused_with_503():
     assert reply.status_code == 503 and "2 students follow" in reply.get_json()["error"]
     streams[0].close()
     live.stream().next()
-
-
-def test_joining_is_rate_limited_per_address_with_429():
-    client = create_app({"TESTING": True, "JOIN_LIMIT": "3 per minute"}).test_client()
-    live = Class(client)
-    statuses = [client.get(f"/api/classes/{live.code}").status_code for _ in range(3)]
-    statuses.append(client.get(f"/join/{live.code}").status_code)
-    assert statuses == [200, 200, 200, 429]
-    assert client.get(f"/join/{live.code}").headers["Retry-After"]
 
 
 def test_the_step_answer_is_the_same_whether_or_not_the_run_is_taught(client):
