@@ -7,7 +7,7 @@ import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import SHOWN_POINTS
+from browsing import SHOWN_POINTS
 
 # The axe findings a page may not have.
 SERIOUS = ("serious", "critical")

@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import DRAWN
+from browsing import DRAWN
 from sites import SERIOUS
 
 BLOBS = "?dataset=blobs&k=4&init=kmeans%2B%2B&seed=0"

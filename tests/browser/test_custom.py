@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from conftest import POINT_COUNT
+from browsing import POINT_COUNT
 
 PLACED_COUNT = ("document.getElementById('manual-centroids').value"
                 ".split('\\n').filter((line) => line.trim()).length")

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
-from conftest import DRAWN, unpacked
+from browsing import DRAWN, unpacked
 from sites import (FRAME_LAYOUT, POINTS_SPREAD, SERIOUS, QuietHandler, other_site,
                    outside_box, zoom_in)
 

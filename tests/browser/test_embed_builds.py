@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import DRAWN
+from browsing import DRAWN
 from sites import FRAME_LAYOUT, POINTS_SPREAD, other_site, outside_box, serve_directory
 
 SOURCES = Path(__file__).resolve().parent / "embed_sites"

@@ -7,7 +7,7 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import DRAWN, distance, unpacked
+from browsing import DRAWN, distance, unpacked
 from sites import SERIOUS
 
 RUN = "dataset=blobs&n_samples=60&centers=3&random_state=1&k=3&init=kmeans%2B%2B&seed=0"

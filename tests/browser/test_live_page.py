@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import DRAWN, LAPTOP, SHOWN_POINTS, StepperPage
+from browsing import DRAWN, LAPTOP, SHOWN_POINTS, StepperPage
 
 WAIT_MS = 60_000  # a loaded machine: conditions are waited for, never timed
 RUN = "?dataset=mouse&k=4&init=random&seed=3"  # 40 steps to convergence

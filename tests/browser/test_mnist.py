@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from conftest import DRAWN, LAPTOP
+from browsing import DRAWN, LAPTOP
 
 K = 10
 FADED = "#E6E6E6"

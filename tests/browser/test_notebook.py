@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from sklearn.cluster import KMeans
 
 import kmeans_stepper
-from conftest import LAPTOP, SHOWS_LABELS
+from browsing import LAPTOP, SHOWS_LABELS
 from sites import SERIOUS, other_site, serve_directory
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import create_app
-from conftest import CENTROIDS, PAINTED, POINT_COUNT
+from browsing import CENTROIDS, PAINTED, POINT_COUNT
 from sites import POINTS_SPREAD, zoom_in
 
 BLOBS = "?dataset=blobs&n_samples=200&centers=4&cluster_std=0.5&random_state=0&k=4&init=kmeans%2B%2B&seed=0"

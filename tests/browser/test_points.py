@@ -4,7 +4,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from app.web.schemas import unpack
-from conftest import COLOURED, POINT_COUNT, distinct, one_colour_each
+from browsing import COLOURED, POINT_COUNT, distinct, one_colour_each
 
 N = 100_000
 HUNDRED_THOUSAND = (f"?dataset=blobs&n_samples={N}&centers=4&cluster_std=0.6&random_state=0"

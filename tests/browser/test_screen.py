@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CENTROIDS, COLOURED, POINT_COUNT, distinct, one_colour_each
+from browsing import CENTROIDS, COLOURED, POINT_COUNT, distinct, one_colour_each
 
 BLOBS = "?dataset=blobs&n_samples=300&centers=4&cluster_std=0.6&random_state=0&k=4&init=kmeans%2B%2B&seed=0"
 MOUSE = "?dataset=mouse&random_state=0&k=3&init=kmeans%2B%2B&seed=0"

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import CENTROIDS, PAINTED, POINT_COUNT, SHOWN_POINTS, distinct, one_colour_each, unpacked
+from browsing import CENTROIDS, PAINTED, POINT_COUNT, SHOWN_POINTS, distinct, one_colour_each, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1280, "height": 900}

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import COLOURED, SHOWN_POINTS, UNASSIGNED, unpacked
+from browsing import COLOURED, SHOWN_POINTS, UNASSIGNED, unpacked
 
 RUNS = {
     "blobs": "?dataset=blobs&n_samples=300&centers=4&cluster_std=1&random_state=0"

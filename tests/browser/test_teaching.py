@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from sklearn.metrics import adjusted_rand_score
 
 from app import create_app
-from conftest import DRAWN, Screen, distance, unpacked
+from browsing import DRAWN, Screen, distance, unpacked
 from sites import SERIOUS
 
 LAPTOP = {"width": 1366, "height": 768}
