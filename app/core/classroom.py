@@ -52,6 +52,7 @@ class Classroom:
     digest: str  # of the teacher's token
     hold: bool = False  # students follow only: no one tries a step of their own
     ended: bool = False
+    forks: int = 0  # runs students forked from the class to try alone
 
     def taught_by(self, token):
         """Whether ``token`` is the teacher's."""

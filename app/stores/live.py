@@ -16,6 +16,7 @@ worker and server of a class, ``redis_live.RedisClassrooms``):
   published since it was made (this process gets them from the store).
 - ``follow(code, follower, limit)`` counts an open stream for ``seconds``,
   again at each heartbeat; ``unfollow``; ``followers(code)``.
+- ``count_fork(code)``: a student forked the run; ``get(code).forks`` counts them.
 
 A class unused by its teacher for ``idle_seconds`` is forgotten, and its code
 with it; an ended class is remembered as ended for ``ended_seconds``.
@@ -254,6 +255,11 @@ class MemoryClassrooms:
             if follower not in kept.followers and len(kept.followers) >= limit:
                 raise TooManyFollowers(limit)
             kept.followers[follower] = now + seconds
+
+    def count_fork(self, code):
+        with self._guard:
+            kept = self._live(code)
+            kept.classroom = replace(kept.classroom, forks=kept.classroom.forks + 1)
 
     def unfollow(self, code, follower):
         with self._guard:

@@ -26,7 +26,7 @@ from app.stores.live import (Broker, ClassEnded, CodeTaken, SessionTaught, TooMa
 from app.stores.redis_store import _unreachable_as_unavailable
 
 # Keys, from the prefix: class:CODE (hash: s session, d digest, h hold, e ended,
-# n last event), class-session:ID -> CODE, class-events:CODE (list),
+# n last event, f forks), class-session:ID -> CODE, class-events:CODE (list),
 # class-followers:CODE (sorted set, until when each counts), classes (sorted
 # set of live codes, until when each is kept).
 TOUCH = """
@@ -117,6 +117,13 @@ redis.call('ZADD', followers, ARGV[4], ARGV[3])
 redis.call('PEXPIRE', followers, redis.call('PTTL', prefix .. 'class:' .. code))
 return 0
 """
+# ARGV: prefix, code. The forks counted so far; -1, -2.
+COUNT_FORK = TOUCH + """
+local prefix, code = ARGV[1], ARGV[2]
+local session = state(prefix, code)
+if session == -1 or session == -2 then return session end
+return redis.call('HINCRBY', prefix .. 'class:' .. code, 'f', 1)
+"""
 
 RECONNECT_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0)  # waits between tries, the last repeated
 
@@ -148,6 +155,7 @@ class RedisClassrooms:
         self._publish = client.register_script(PUBLISH)
         self._end = client.register_script(END)
         self._follow = client.register_script(FOLLOW)
+        self._count_fork = client.register_script(COUNT_FORK)
         self._broker = Broker()
         self._subscriber = None
         self._starting = threading.Lock()
@@ -166,11 +174,12 @@ class RedisClassrooms:
 
     @_unreachable_as_unavailable
     def get(self, code):
-        session, digest, hold, ended = self.client.hmget(self._key(code), "s", "d", "h", "e")
+        session, digest, hold, ended, forks = self.client.hmget(self._key(code), "s", "d", "h",
+                                                                "e", "f")
         if session is None:
             return None
         return Classroom(code=code, session_id=session.decode(), digest=digest.decode(),
-                         hold=hold == b"1", ended=ended == b"1")
+                         hold=hold == b"1", ended=ended == b"1", forks=int(forks or 0))
 
     def session_key(self, session_id):
         """The key that links a session to the class following it (its code)."""
@@ -244,6 +253,10 @@ class RedisClassrooms:
         self._check(code, answer)
         if answer == 1:
             raise TooManyFollowers(limit)
+
+    @_unreachable_as_unavailable
+    def count_fork(self, code):
+        self._check(code, self._count_fork(args=[self.prefix, code]))
 
     @_unreachable_as_unavailable
     def unfollow(self, code, follower):

@@ -2,7 +2,7 @@
 
 - ``POST /api/classes`` {"session": id} makes the teacher's run a class: a join
   code and the teacher's token (sent back as ``Authorization: Bearer``).
-- ``GET /api/classes/CODE``: the class (code, hold, followers, iteration).
+- ``GET /api/classes/CODE``: the class (code, hold, followers, forks, iteration).
 - ``GET /api/classes/CODE/events``: Server-Sent Events; the first is the run
   as it stands, then each step the teacher takes. A dropped stream resumes
   from ``Last-Event-ID`` (the backlog, or the run as it stands).
@@ -42,6 +42,7 @@ from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
 from app.web.openapi import BAD_BODY, NO_SESSION
 from app.web.operations import operation
+from app.web.pages import stepper_page
 from app.web.sessions import find_session, get_store
 
 bp = Blueprint("live", __name__)
@@ -209,6 +210,10 @@ def fork(code):
                             "follow along for now")
     asked_for = query.read(request.args, schemas.current().state)
     found = sessions_service.fork(get_store(), find_session(classroom.session_id))
+    try:
+        get_classes().count_fork(classroom.code)
+    except StoreError as error:  # the student has their run; only the teacher's count misses it
+        current_app.logger.warning("fork not counted: %s", error)
     state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
     response = jsonify(with_ahead(state, found, asked_for))
     response.status_code = 201
@@ -292,7 +297,7 @@ def join(code):
         return classroom
     if classroom.code != code:
         return redirect(url_for("live.join", code=classroom.code))
-    return render_template("index.html")
+    return stepper_page()
 
 
 @bp.get("/class/<code>")
@@ -429,6 +434,7 @@ def _describe(classroom, followers):
         "hold": classroom.hold,
         "ended": classroom.ended,
         "followers": followers,
+        "forks": classroom.forks,
         "join_url": url_for("live.join", code=classroom.code, _external=True),
         "projector_url": url_for("live.projector", code=classroom.code, _external=True),
     }

@@ -14,6 +14,11 @@ PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 
 @bp.get("/")
 def index():
+    return stepper_page()
+
+
+def stepper_page():
+    """The stepper, here and where a student follows a class (live.join)."""
     return render_template("index.html", pick_button=teaching()["picks"]["button"])
 
 

@@ -436,7 +436,9 @@ class ClassDescription(Answer):
     code: str
     hold: bool
     ended: bool
-    followers: int
+    followers: int = Field(description="Students whose page follows the class now.")
+    forks: int = Field(description="Runs students forked from the class to try on their own, "
+                                   "counted since it opened.")
     join_url: str
     projector_url: str
     token: Optional[str] = Field(

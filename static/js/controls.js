@@ -4,6 +4,7 @@
 import {
   applyLimit, dataSeedOf, datasetOf, picksOneAtATime, placesCentroids,
 } from './catalog.js';
+import { formatPoints } from './custom.js';
 import { showPicksLegend } from './kmeanspp.js';
 import { happenedText, nextStepText, summaryText } from './messages.js';
 
@@ -55,17 +56,75 @@ export function findElements(root) {
 
 /** Fill the form from the catalog and from settings found in the URL. */
 export function setupForm(el, catalog, wanted) {
-  const { datasets, starts, limits } = catalog;
-  el.dataset.replaceChildren(...datasets.map((entry) => new Option(entry.title, entry.name)));
-  if (datasetOf(catalog, wanted.dataset)) el.dataset.value = wanted.dataset;
+  const { starts, limits } = catalog;
+  el.dataset.replaceChildren(...catalog.datasets.map((entry) => new Option(entry.title, entry.name)));
   el.start.replaceChildren(...starts.map((start) => new Option(start.title, start.name)));
-  el.start.value = starts.find((start) => start.default).name;
-  if (starts.some((start) => start.name === wanted.init)) el.start.value = wanted.init;
-  applyLimit(el.k, limits.k, wanted.k || limits.k.default);
-  applyLimit(el.seed, limits.seed, wanted.seed || limits.seed.default);
   applyLimit(el.speed, limits.speed);
   showSpeed(el);
-  showParams(el, catalog, wanted.params);
+  setForm(el, catalog, wanted);
+}
+
+/** Set every setting of the form (data set, its parameters, k, start, seed) to
+ * `wanted`, strings as the URL gives them; what is missing or unknown, to its default. */
+function setForm(el, catalog, wanted) {
+  const { datasets, starts, limits } = catalog;
+  el.dataset.value = datasetOf(catalog, wanted.dataset) ? wanted.dataset : datasets[0].name;
+  el.start.value = starts.some((start) => start.name === wanted.init)
+    ? wanted.init : starts.find((start) => start.default).name;
+  applyLimit(el.k, limits.k, wanted.k || limits.k.default);
+  applyLimit(el.seed, limits.seed, wanted.seed || limits.seed.default);
+  setParams(el, catalog, wanted.params ?? {});
+}
+
+// The parameter inputs set to `values`: rows of the data set shown already are
+// replaced one by one, so the sentences after them (exercises.js) stay.
+function setParams(el, catalog, values) {
+  const entry = datasetOf(catalog, el.dataset.value);
+  if (el.params.dataset.shown !== entry.name) {
+    showParams(el, catalog, values);
+    return;
+  }
+  for (const [key, spec] of Object.entries(entry.params)) {
+    const old = el.params.querySelector(`[data-param="${key}"]`);
+    const row = paramRow(key, spec, values[key]);
+    const described = old.getAttribute('aria-describedby');
+    if (described) row.querySelector('input').setAttribute('aria-describedby', described);
+    old.closest('.row').replaceWith(row);
+  }
+}
+
+/** Set every control to the run the page shows, as the server holds it (`page.state`):
+ * the same for a run opened here, followed in a class, or forked from one. */
+export function showRunSettings(el, page) {
+  const { state, catalog, custom } = page;
+  setForm(el, catalog, runValues(state));
+  if (state.dataset.name === 'custom') showPoints(el, custom.points, custom.labels, 'this run');
+}
+
+// A run's settings as the URL would give them. Its data set's description (state.dataset)
+// holds every parameter, defaults too, so no control is left at a default of its own.
+function runValues({ dataset, k, init, seed }) {
+  const { name, ...params } = dataset;
+  const text = (value) => (value === null || value === undefined ? '' : String(value));
+  return {
+    dataset: name,
+    params: Object.fromEntries(Object.entries(params).map(([key, value]) => [key, text(value)])),
+    k: String(k),
+    init,
+    seed: String(seed),
+  };
+}
+
+// Thousands of lines in a text box take the browser seconds to lay out: a large
+// data set is named there, not listed.
+const LISTED = 2000;
+
+/** Your own points in their text box, or, too many to list, a line naming them. */
+export function showPoints(el, points, labels, source) {
+  const listed = points.length <= LISTED;
+  el.customPoints.value = listed ? formatPoints(points, labels) : '';
+  el.customPoints.placeholder = listed ? ''
+    : `${points.length.toLocaleString('en-US')} points from ${source}: too many to list here.`;
 }
 
 /** The speed beside its slider. */
@@ -79,6 +138,7 @@ export function showParams(el, catalog, values = {}) {
   el.description.textContent = entry.description;
   const rows = Object.entries(entry.params).map(([key, spec]) => paramRow(key, spec, values[key]));
   el.params.replaceChildren(el.params.querySelector('legend'), ...rows);
+  el.params.dataset.shown = entry.name;
 }
 
 function paramRow(key, spec, value) {

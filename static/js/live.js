@@ -10,7 +10,7 @@
 // sessionStorage (no cookie: the stepper is embedded where they are blocked).
 
 import { ApiError } from './api.js';
-import { setupForm } from './controls.js';
+import { showRunSettings } from './controls.js';
 import { unpackState } from './packed.js';
 import { adoptSession } from './state.js';
 
@@ -18,10 +18,12 @@ const POLL_MS = 3000;
 const STORED = 'kmeans-class'; // sessionStorage: {code, token} of the class this tab teaches
 const JOIN_PATH = /^\/join\/([^/]+)\/?$/;
 
-/** How many students follow, in words. */
-export function followingText(count) {
-  if (count === 0) return 'no student is following yet';
-  return count === 1 ? '1 student is following' : `${count} students are following`;
+/** How many students follow, and how many runs they forked from the class, in words. */
+export function followingText(count, forks = 0) {
+  const following = count === 0 ? 'no student is following yet'
+    : `${count} student${count === 1 ? ' is' : 's are'} following`;
+  if (forks === 0) return following;
+  return `${following}; ${forks} run${forks === 1 ? '' : 's'} forked to try alone`;
 }
 
 async function call(method, path, { body, token } = {}) {
@@ -55,9 +57,13 @@ export class Live {
 
   #over = false; // the class followed has ended
 
+  #trouble = ''; // why the class cannot be followed, when it did not simply end
+
   #teaching = null; // {code, token, session}: the class this tab teaches
 
   #polling = 0;
+
+  #unfolded = false; // a phone's follower opened the settings, folded away under the plot
 
   constructor(root, { stepper, el, render }) {
     this.stepper = stepper;
@@ -75,6 +81,7 @@ export class Live {
       end: byId('teach-end'),
       follow: byId('follow'),
       status: byId('follow-status'),
+      settings: byId('follow-settings'),
       fork: byId('follow-fork'),
       again: byId('follow-again'),
       error: byId('live-error'),
@@ -84,6 +91,10 @@ export class Live {
     this.ui.end.addEventListener('click', () => this.#end());
     this.ui.fork.addEventListener('click', () => this.#fork());
     this.ui.again.addEventListener('click', () => this.#followAgain());
+    this.ui.settings.addEventListener('click', () => {
+      this.#unfolded = !this.#unfolded;
+      this.#show();
+    });
     // Every step the page takes (buttons, keys, Run) passes here first.
     const take = stepper.take.bind(stepper);
     stepper.take = (name) => (this.refuses() ? Promise.resolve(false) : take(name));
@@ -153,7 +164,7 @@ export class Live {
       if (this.#hold && this.#mode === 'fork') this.#followAgain();
       this.#show();
     });
-    events.addEventListener('end', () => this.#ended('The class has ended.'));
+    events.addEventListener('end', () => this.#ended());
     events.addEventListener('error', () => {
       if (events.readyState === EventSource.CLOSED) this.#whyClosed();
     });
@@ -163,27 +174,28 @@ export class Live {
   async #whyClosed() {
     try {
       const answer = await call('GET', classPath(this.#code));
-      if (answer.ended) this.#ended('The class has ended.');
+      if (answer.ended) this.#ended();
       else this.#ended('The class cannot be followed right now; reload the page to try again.');
     } catch (error) {
       this.#ended(error.message);
     }
   }
 
-  #ended(message) {
+  // One sentence on the status line: the class ended, or `trouble`, why it cannot be followed.
+  #ended(trouble = '') {
     this.#events?.close();
     this.#over = true;
+    this.#trouble = trouble;
     if (this.#mode !== 'fork') this.#mode = 'ended';
-    this.ui.error.textContent = message;
     this.#show();
   }
 
   #showRun() {
     const { page } = this.stepper;
     adoptSession(page, { ...this.#run, id: null }); // no id: nothing here can step it
-    const { state } = page;
-    page.settings = settingsOf(state);
+    page.settings = settingsOf(page.state);
     page.error = '';
+    showRunSettings(this.el, page);
     this.render();
   }
 
@@ -195,7 +207,7 @@ export class Live {
       page.settings = settingsOf(forked);
       page.error = '';
       this.#mode = 'fork';
-      setupForm(this.el, page.catalog, formValues(forked));
+      showRunSettings(this.el, page);
       this.#show();
       this.render();
     } catch (error) {
@@ -247,7 +259,7 @@ export class Live {
         this.#stopTeaching('The class has ended.');
         return;
       }
-      this.ui.followers.textContent = followingText(answer.followers);
+      this.ui.followers.textContent = followingText(answer.followers, answer.forks);
       this.ui.hold.checked = answer.hold;
     } catch (error) {
       if (error.status === 404 || error.status === 410) {
@@ -272,6 +284,8 @@ export class Live {
   async #end() {
     const teaching = this.#teaching;
     if (!teaching) return;
+    // For every student at once, and for good: asked first.
+    if (!window.confirm(`End class ${teaching.code}? Every student's page stops following it.`)) return;
     try {
       await call('DELETE', classPath(teaching.code), { token: teaching.token });
       this.#stopTeaching(`Class ${teaching.code} has ended.`);
@@ -297,8 +311,14 @@ export class Live {
     ui.follow.hidden = !student;
     ui.teachStart.hidden = Boolean(this.#teaching);
     ui.teachPanel.hidden = !this.#teaching;
-    this.el.form.inert = this.#mode === 'follow';
-    this.el.form.classList.toggle('following', this.#mode === 'follow');
+    const following = this.#mode === 'follow';
+    this.el.form.inert = following;
+    this.el.form.classList.toggle('following', following);
+    // On a phone (live.css) the settings fold away under the plot while following.
+    this.el.form.classList.toggle('folded', following && !this.#unfolded);
+    ui.settings.hidden = !following;
+    ui.settings.setAttribute('aria-expanded', String(following && this.#unfolded));
+    ui.settings.textContent = this.#unfolded ? 'Hide the settings' : 'Show the settings';
     if (!student) return;
     const iteration = this.#run?.iteration ?? 0;
     const held = this.#hold ? ' The teacher holds the class on this step.' : '';
@@ -306,7 +326,8 @@ export class Live {
       follow: `Following class ${this.#code}: the teacher's run, live.${held}`,
       fork: this.#over ? 'You are trying it yourself: the class has ended.'
         : `You are trying it yourself: the class is at iteration ${iteration}.`,
-      ended: `Class ${this.#code} has ended.`,
+      ended: this.#trouble || `Class ${this.#code} has ended: this is its run as it ended. `
+        + 'Change a setting to start a run of your own.',
     }[this.#mode];
     ui.fork.hidden = this.#mode !== 'follow';
     ui.fork.disabled = this.#hold || !this.#run;
@@ -316,17 +337,4 @@ export class Live {
 
 function settingsOf({ dataset, k, init, seed }) {
   return { dataset, k, init, seed };
-}
-
-// The form's fields as the URL would give them, so that changing k starts the same data afresh.
-function formValues({ dataset, k, init, seed }) {
-  const { name, ...params } = dataset;
-  const text = (value) => (value === null || value === undefined ? '' : String(value));
-  return {
-    dataset: name,
-    params: Object.fromEntries(Object.entries(params).map(([key, value]) => [key, text(value)])),
-    k: String(k),
-    init,
-    seed: String(seed),
-  };
 }

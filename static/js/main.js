@@ -5,7 +5,8 @@ import { AlgorithmPanel } from './algorithm.js';
 import { api } from './api.js';
 import { dataSeedOf, placesCentroids } from './catalog.js';
 import {
-  clickTarget, findElements, readSettings, setupForm, showParams, showSpeed, showStatus,
+  clickTarget, findElements, readSettings, setupForm, showParams, showPoints, showRunSettings, showSpeed,
+  showStatus,
 } from './controls.js';
 import { formatPoints, parsePoints, readPointsFile } from './custom.js';
 import { drawGallery, wireLarger } from './gallery.js';
@@ -88,6 +89,8 @@ async function main() {
   if (live.start()) return;
   if (wanted.points) useLinkedPoints(el, stepper, wanted);
   await openFromForm(el, stepper, runner);
+  // The form as the server holds the run: a reload finds a kept run, whose values win.
+  if (stepper.page.state) showRunSettings(el, stepper.page);
   if (wanted.centroids && placesCentroids(stepper.page.catalog, stepper.page.settings.init)) {
     stepper.setPlaced(wanted.centroids);
     el.manualCentroids.value = formatPoints(stepper.page.placed);
@@ -189,17 +192,6 @@ function onPlotPoint(el, stepper, point) {
   const { page } = stepper;
   if (target === 'centroids') el.manualCentroids.value = formatPoints(page.placed);
   else el.customPoints.value = formatPoints(page.custom.points);
-}
-
-// Thousands of lines in a text box take the browser seconds to lay out: a large
-// data set is named there, not listed.
-const LISTED = 2000;
-
-function showPoints(el, points, labels, source) {
-  const listed = points.length <= LISTED;
-  el.customPoints.value = listed ? formatPoints(points, labels) : '';
-  el.customPoints.placeholder = listed ? ''
-    : `${points.length.toLocaleString('en-US')} points from ${source}: too many to list here.`;
 }
 
 function withParsed(el, stepper, text, use) {

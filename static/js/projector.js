@@ -19,7 +19,7 @@ async function refresh() {
       line.textContent = 'This class has ended.';
       return;
     }
-    const text = followingText(answer.followers);
+    const text = followingText(answer.followers, answer.forks);
     line.textContent = `${text[0].toUpperCase()}${text.slice(1)}.`;
   } catch {
     line.textContent = 'The server cannot be reached.';

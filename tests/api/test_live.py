@@ -340,3 +340,12 @@ def test_the_step_answer_is_the_same_whether_or_not_the_run_is_taught(client):
         mine = client.post(f"/api/sessions/{alone['id']}/step?ahead=1").get_json()
         taught = client.post(f"/api/sessions/{live.session['id']}/step?ahead=1").get_json()
         assert followed(mine) == followed(taught) and mine["next"] == taught["next"]
+
+
+def test_the_class_counts_the_runs_forked_from_it(client):
+    live = Class(client)
+    assert client.get(f"/api/classes/{live.code}").get_json()["forks"] == 0
+    for _ in range(2):
+        assert client.post(f"/api/classes/{live.code}/fork").status_code == 201
+    assert client.get(f"/api/classes/{live.code}").get_json()["forks"] == 2
+    assert live.teacher("PATCH", json={"hold": True}).get_json()["forks"] == 2

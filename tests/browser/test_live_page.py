@@ -168,9 +168,10 @@ def test_an_ended_class_says_so(pages):
     code = teach(teacher)
     student = pages()
     join(student, code)
+    teacher.page.once("dialog", lambda dialog: dialog.accept())  # asked first
     teacher.page.get_by_role("button", name="End the class").click()
-    expect(student.page.locator("#follow-status")).to_have_text(f"Class {code} has ended.",
-                                                                timeout=WAIT_MS)
+    expect(student.page.locator("#follow-status")).to_contain_text(f"Class {code} has ended",
+                                                                   timeout=WAIT_MS)
     expect(teacher.page.locator("#live-error")).to_contain_text("has ended", timeout=WAIT_MS)
     expect(teacher.page.get_by_role("button", name="Teach this live")).to_be_visible()
     latecomer = pages()
