@@ -349,3 +349,13 @@ def test_the_class_counts_the_runs_forked_from_it(client):
         assert client.post(f"/api/classes/{live.code}/fork").status_code == 201
     assert client.get(f"/api/classes/{live.code}").get_json()["forks"] == 2
     assert live.teacher("PATCH", json={"hold": True}).get_json()["forks"] == 2
+
+
+def test_a_followers_page_labels_the_pick_button_as_the_start_page_does(client):
+    """/join/CODE is the stepper page: its Pick next centre button has its words (an empty
+    button had no accessible name)."""
+    lesson = Class(client)
+    pick = re.compile(r'<button[^>]*data-action="pick"[^>]*>([^<]*)</button>')
+    on_start_page = pick.search(client.get("/").get_data(as_text=True)).group(1)
+    assert on_start_page.strip()
+    assert pick.search(client.get(f"/join/{lesson.code}").get_data(as_text=True)).group(1) == on_start_page

@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import CENTROIDS, DRAWN, StepperPage
+from browsing import CENTROIDS, DRAWN, StepperPage
 from sites import SERIOUS
 
 WAIT_MS = 60_000  # a loaded machine: conditions are waited for, never timed
