@@ -31,6 +31,7 @@ def create_app(test_config=None):
     if app.config.get("PREPARE_AT_START", not app.config["TESTING"]):
         library.prepare_at_start()
 
+    from app.core.analysis import Analyses
     from app.services.sessions import PrecomputedSteps
     from app.web import errors, health, presentation, query
     from app.web.json_provider import OrjsonProvider
@@ -40,6 +41,7 @@ def create_app(test_config=None):
     app.extensions["query_cache"] = query.Cache()
     app.extensions["session_store"] = _session_store(app, library)
     app.extensions["precomputed_steps"] = PrecomputedSteps()
+    app.extensions["analyses"] = Analyses()
     errors.register(app)
     app.register_blueprint(health.bp)
 

@@ -5,7 +5,8 @@
 # running, and stop it after.
 #   bash scripts/test.sh         every tier (tests/README.md)
 #   bash scripts/test.sh fast    the unit and API tiers only, which need none of
-#                                Debian's packages: about a minute
+#                                Debian's packages, in two processes (pytest-xdist):
+#                                under a minute on two idle cores
 # Other arguments go to pytest (after "fast" too: `bash scripts/test.sh fast -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,11 @@ cd "$(dirname "$0")/.."
 tiers=()
 if [[ ${1:-} == fast ]]; then
     shift
-    tiers=(tests/unit tests/api)
+    # Two processes: no test of these tiers shares a port, a server or a file with
+    # another (each gets its own tmp_path; the MNIST and elbow caches are written
+    # atomically), so they split across two cores. worksteal: a worker done early
+    # takes tests from the other, which may hold a long one (the 3,000-session flood).
+    tiers=(-n 2 --dist worksteal tests/unit tests/api)
 else
     have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
     missing=()

@@ -60,6 +60,5 @@ def held_preparation(tmp_path, monkeypatch):
     assert held.wait(60)
     yield app, release
     release.set()
-    mnist.wait_prepared(tmp_path)
-    mnist._preparations.pop(str(tmp_path), None)
+    app.extensions["datasets"].wait_prepared()
     create_app({"TESTING": True})

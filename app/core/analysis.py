@@ -31,18 +31,28 @@ SEEDED_INITS = tuple(method for method in engine.INIT_METHODS if method != "manu
 ELBOW_FILE_VERSION = 2  # raised whenever what an elbow file holds would change
 
 
-_analyses = weakref.WeakKeyDictionary()  # Dataset -> DataAnalysis, gone with the data set
-_analyses_lock = threading.Lock()
+class Analyses:
+    """What has been computed on each data set (its ``DataAnalysis``), shared by every
+    session on it, for as long as the data set itself is kept (by a data set cache or
+    a session). One per app (``app.extensions["analyses"]``): two apps share none."""
 
+    def __init__(self):
+        self._kept = weakref.WeakKeyDictionary()  # Dataset -> DataAnalysis
+        self._lock = threading.Lock()
 
-def analysis_of(data):
-    """What has been computed on a data set, shared by every session on it, for as
-    long as the data set itself is kept (by the data set cache or a session)."""
-    with _analyses_lock:
-        analysis = _analyses.get(data)
-        if analysis is None:
-            analysis = _analyses[data] = DataAnalysis()
-        return analysis
+    def of(self, data):
+        """The data set's analysis, new if none is kept."""
+        with self._lock:
+            analysis = self._kept.get(data)
+            if analysis is None:
+                analysis = self._kept[data] = DataAnalysis()
+            return analysis
+
+    def __contains__(self, data):
+        return data in self._kept
+
+    def __len__(self):
+        return len(self._kept)
 
 
 class DataAnalysis:

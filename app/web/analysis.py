@@ -9,17 +9,17 @@ import csv
 import io
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 
 from app.core import datasets, engine, metrics
-from app.core.analysis import ELBOW_STARTS, SEEDED_INITS, analysis_of
-from app.web import query, schemas
+from app.core.analysis import ELBOW_STARTS, SEEDED_INITS
+from app.web import schemas
 from app.web.errors import ApiError
 from app.web.openapi import NO_SESSION, SESSION
 from app.web.operations import operation
 from app.web.catalog import DEFAULT_K_MAX, teaching
 from app.web.security import rate_limited
-from app.web.sessions import find_session, get_datasets
+from app.web.sessions import find_session, get_analyses, get_datasets
 
 bp = Blueprint("analysis", __name__, url_prefix="/api")
 
@@ -33,15 +33,14 @@ TOO_MANY = "too many elbow or restart requests on this session; wait a moment"
            answer=schemas.Elbow, query="elbow",
            errors={"400": "Bad k_max.", **NO_SESSION, "429": "Too many analyses."})
 @rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
-def elbow(session_id):
-    asked = query.read(request.args, schemas.current().elbow)
+def elbow(session_id, query):
     data = find_session(session_id).data
-    k_max = asked.k_max
+    k_max = query.k_max
     if k_max is None:
         k_max = min(DEFAULT_K_MAX, current_app.config["MAX_K"], data.n_samples)
     if k_max > data.n_samples:
         raise ApiError(400, f"k_max={k_max} should be <= n_samples={data.n_samples}")
-    analysis = analysis_of(data)
+    analysis = get_analyses().of(data)
     # Only the built-in data sets' elbows are prepared on disk (flask prepare).
     prepared = None if data.name == "custom" else get_datasets().cache_dir
     inertia, silhouette = analysis.elbow(data, k_max, _deadline(), cache_dir=prepared)
@@ -58,20 +57,20 @@ def elbow(session_id):
            "against the session's current one.", answer=schemas.Restarts, query="restarts",
            errors={"400": "Bad n or init.", **NO_SESSION, "429": "Too many analyses."})
 @rate_limited("ANALYSIS_LIMIT", TOO_MANY, scope="analysis", per_session=True)
-def restarts(session_id):
-    asked = query.read(request.args, schemas.current().restarts)
+def restarts(session_id, query):
     session = find_session(session_id)
-    n = asked.n
-    init = asked.init or (session.init if session.init in SEEDED_INITS else "kmeans++")
+    n = query.n
+    init = query.init or (session.init if session.init in SEEDED_INITS else "kmeans++")
     seeds = [(session.seed + offset) % (datasets.SEED_MAX + 1) for offset in range(n)]
-    runs = analysis_of(session.data).runs(session.data, session.k, init, seeds, _deadline())
+    analysis = get_analyses().of(session.data)
+    runs = analysis.runs(session.data, session.k, init, seeds, _deadline())
     starts = [{"seed": seed, "inertia": inertia, "iterations": iterations, "converged": converged}
               for seed, (inertia, iterations, converged) in zip(seeds, runs)]
     best = min(starts, key=lambda start: start["inertia"], default=None)
     running = None
     if len(starts) < n:
         seed = seeds[len(starts)]
-        passes = analysis_of(session.data).run_progress(session.k, init, seed)
+        passes = analysis.run_progress(session.k, init, seed)
         running = {"seed": seed, "passes": passes or 0}
     last = session.steps[-1] if session.steps else None
     return jsonify(
@@ -87,7 +86,6 @@ def restarts(session_id):
            "centroids, labels and inertia, and the points.", answer=schemas.Export,
            errors={"400": "Unknown query parameter.", **NO_SESSION})
 def export_json(session_id):
-    query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)
     data = session.data
     document = {
@@ -107,7 +105,6 @@ def export_json(session_id):
            "assignment).", errors={"400": "Unknown query parameter.", **NO_SESSION},
            extra={"csv": True})
 def export_csv(session_id):
-    query.read(request.args, schemas.current().no_query)
     session = find_session(session_id)
     data = session.data
     truth = [""] * data.n_samples if data.truth is None else data.truth.tolist()

@@ -23,6 +23,11 @@ DEFAULT_INIT = "kmeans++"
 DEFAULT_SEED = 0
 DEFAULT_SPEED = 4  # steps a second, for Run
 MIN_SPEED = 1
+# The embed's frame (?controls=, ?panel=): the toolbar's buttons, in its order, and
+# the panels beside the plot.
+CONTROLS = ("init", "pick", "assign", "update", "step", "run", "back", "reset", "speed")
+DEFAULT_CONTROLS = ("step", "back", "reset", "run")
+PANELS = ("algorithm",)
 DEFAULT_K_MAX = 10  # the elbow's largest k, unless asked
 DEFAULT_RESTARTS = 10
 MAX_RESTARTS = 50

@@ -14,8 +14,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from app.core import datasets
 from app.web import query, schemas, validation
-from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, DEFAULT_SPEED, MIN_SPEED,
-                             algorithm, dataset_entries, limits, start_entries, teaching)
+from app.web.catalog import (DEFAULT_INIT, DEFAULT_K, DEFAULT_SEED, algorithm, dataset_entries,
+                             limits, start_entries, teaching)
 from app.stores.base import StoreError, UnknownSession
 from app.web.errors import ApiError, as_api_error
 from app.web.sessions import find_session
@@ -24,12 +24,9 @@ from app.web.security import frame_ancestors
 
 bp = Blueprint("embed", __name__)
 
-CONTROLS = ("init", "pick", "assign", "update", "step", "run", "back", "reset", "speed")
-DEFAULT_CONTROLS = ("step", "back", "reset", "run")
 RUN_FIELDS = ("dataset", "k", "init", "seed")
 FRAME_FIELDS = ("controls", "autoplay", "speed", "panel")
 EMBED_FIELDS = ("points", "labels", "centroids", *FRAME_FIELDS)
-PANELS = ("algorithm",)  # beside the plot, by ?panel=
 SESSION = "session"  # a run made through the API, shown instead of one made from the query
 
 
@@ -78,8 +75,9 @@ def session_options(args, config):
     session = find_session(query.single(args, SESSION))
     settings = {"dataset": session.data.describe(), "k": session.k, "init": session.init,
                 "seed": session.seed}
+    frame = validation.validated(schemas.current().embed_frame, _frame_fields(args))
     return {"session": session.id, "settings": settings, "custom": None, "centroids": None,
-            **_frame_options(args, config)}
+            **frame.model_dump(include=set(FRAME_FIELDS))}
 
 
 def embed_options(args, config):
@@ -105,27 +103,22 @@ def embed_options(args, config):
         dataset = {"name": name, **{key: getattr(checked_dataset, key) for key in given}}
     run = validation.validated(schemas.current().embed_run, {
         "k": query.scalar(value("k", str(DEFAULT_K))), "init": value("init", DEFAULT_INIT),
-        "seed": query.scalar(value("seed", str(DEFAULT_SEED)))})
+        "seed": query.scalar(value("seed", str(DEFAULT_SEED))), **_frame_fields(args)})
     k, init, seed = run.k, run.init, run.seed
     return {
         "settings": {"dataset": dataset, "k": k, "init": init, "seed": seed},
         "custom": _custom_points(value, name, config["MAX_POINTS"]),
         "centroids": _centroids(value("centroids"), init, k, config["MAX_K"]),
-        **_frame_options(args, config),
+        **run.model_dump(include=set(FRAME_FIELDS)),
     }
 
 
-def _frame_options(args, config):
-    def value(name, default=None):
-        return query.single(args, name, default)
-
-    return {
-        "controls": _controls(value("controls")),
-        "autoplay": _flag(value("autoplay", "0"), "autoplay"),
-        "speed": checked(validation.integer(MIN_SPEED, config["MAX_SPEED"]),
-                         query.scalar(value("speed", str(DEFAULT_SPEED))), "speed"),
-        "panel": _panel(value("panel")),
-    }
+def _frame_fields(args):
+    """The frame's fields given in the query (``schemas.EmbedFrame`` checks them)."""
+    given = {name: query.single(args, name) for name in FRAME_FIELDS}
+    if given["speed"] is not None:
+        given["speed"] = query.scalar(given["speed"])
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _custom_points(value, name, max_points):
@@ -156,28 +149,6 @@ def _centroids(text, init, k, max_k):
         raise ApiError(400, f"centroids go only with init=manual, not init={init}")
     centroids = checked(validation.points(max_k), _pairs(text, "centroids"), "centroids")
     return validation.one_centroid_per_cluster(centroids, k)
-
-
-def _controls(text):
-    if text is None:
-        return DEFAULT_CONTROLS
-    wanted = [name.strip() for name in text.split(",") if name.strip()]
-    for name in wanted:
-        checked(validation.choice(CONTROLS), name, "controls")
-    return tuple(name for name in CONTROLS if name in wanted)  # always in the toolbar's order
-
-
-def _panel(text):
-    if not text:
-        return None  # absent or empty: the plot alone
-    return checked(validation.choice(PANELS), text, "panel")
-
-
-def _flag(text, name):
-    value = _typed(text, {"type": "boolean"})
-    if not isinstance(value, bool):
-        raise ApiError(400, f"{name} must be 1 or 0, got {text!r}")
-    return value
 
 
 def _typed(text, spec):

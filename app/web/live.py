@@ -36,7 +36,7 @@ from app.core.session import new_session_id
 from app.stores.base import StoreError, StoreUnavailable
 from app.stores.live import ClassEnded, CodeTaken, UnknownClass
 from app.services import sessions as sessions_service
-from app.web import presentation, query, schemas, security, validation
+from app.web import presentation, schemas, security
 from app.web.api import with_ahead
 from app.web.errors import ApiError
 from app.web.json_provider import OPTIONS
@@ -137,10 +137,9 @@ def too_many(*others):
            body="class_open", body_required=True,
            errors={**BAD_BODY, **NO_SESSION, "409": "The session is already taught live.",
                    "429": "Too many new classes from this address.",
-                   "503": "As many classes as the server takes are live already."})
-def open_class():
-    session_id = validation.validated(schemas.current().class_open,
-                                      validation.json_body()).session
+                   "503": "{MAX_CLASSES} classes are live already."})
+def open_class(body):
+    session_id = body.session
     find_session(session_id)
     token = classes.new_token()
     for _ in range(DRAW_CODE_TRIES):
@@ -160,7 +159,7 @@ def open_class():
 
 
 @operation(bp, "get", "/api/classes/{code}", "The class and its followers.",
-           answer=schemas.ClassDescription, parameters=[BEARER],
+           answer=schemas.ClassDescription, query=None, parameters=[BEARER],
            errors={**NO_CLASS, **too_many()})
 def show_class(code):
     classroom = _find(code)
@@ -173,9 +172,8 @@ def show_class(code):
            "another session.", answer=schemas.ClassDescription, body="class_change",
            body_required=True, parameters=[BEARER],
            errors={**BAD_BODY, **NOT_YOURS, **too_many()})
-def change_class(code):
+def change_class(code, body):
     classroom = _teacher_of(code)
-    body = validation.validated(schemas.current().class_change, validation.json_body())
     store = get_classes()
     if body.hold is not None:
         classroom = store.change(classroom.code, hold=body.hold)
@@ -189,7 +187,7 @@ def change_class(code):
 
 
 @operation(bp, "delete", "/api/classes/{code}", "End the class.", status="204",
-           parameters=[BEARER], errors={**NOT_YOURS, **too_many()})
+           query=None, parameters=[BEARER], errors={**NOT_YOURS, **too_many()})
 def end_class(code):
     classroom = _teacher_of(code)
     get_classes().end(classroom.code, _encode({"reason": "ended"}))
@@ -202,20 +200,19 @@ def end_class(code):
            errors={"400": "Bad ahead or packed.",
                    "409": "The teacher holds the class on this step.",
                    **too_many("too many new sessions from this address"), **UNKNOWN})
-def fork(code):
+def fork(code, query):
     """The teacher's run as it stands, as a new session of the student's own."""
     classroom = _find_live(code)
     if classroom.hold:
         raise ApiError(409, f"the teacher holds class {classroom.code} on this step: "
                             "follow along for now")
-    asked_for = query.read(request.args, schemas.current().state)
     found = sessions_service.fork(get_store(), find_session(classroom.session_id))
     try:
         get_classes().count_fork(classroom.code)
     except StoreError as error:  # the student has their run; only the teacher's count misses it
         current_app.logger.warning("fork not counted: %s", error)
-    state = presentation.state(found.session, with_points=True, packed=asked_for.packed)
-    response = jsonify(with_ahead(state, found, asked_for))
+    state = presentation.state(found.session, with_points=True, packed=query.packed)
+    response = jsonify(with_ahead(state, found, query))
     response.status_code = 201
     response.headers["Location"] = f"/api/sessions/{found.session.id}"
     response.set_etag("1")  # a new session's first version, as a created one's
@@ -224,11 +221,11 @@ def fork(code):
 
 @operation(bp, "get", "/api/classes/{code}/events", "Server-Sent Events: the run as it "
            "stands (run), then each step (step), hold and end; resumes after Last-Event-ID.",
-           operation_id="class_events",
+           operation_id="class_events", query=None,
            parameters=[{"name": "Last-Event-ID", "in": "header", "required": False,
                         "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
            errors={"400": "Bad Last-Event-ID.", **too_many(),
-                   "503": "As many students as a class takes follow already.", **UNKNOWN},
+                   "503": "{MAX_FOLLOWERS} students follow already.", **UNKNOWN},
            extra={"stream": True})
 def stream_events(code):
     config = current_app.config

@@ -25,7 +25,7 @@ STEPS = {
     "reset": "Forget the centroids and every step; keep the data.",
 }
 BAD_BODY = {"400": "Invalid body or query parameter; the message says which and why.",
-            "413": "Body too large.",
+            "413": "Body too large: at most {MAX_CONTENT_LENGTH} bytes.",
             "415": "A body not sent as application/json."}
 NO_SESSION = {"404": "No such session."}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
@@ -35,14 +35,6 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
                            "again after a lost answer, the step is not taken twice."}
 CLASS_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
               "description": "The join code, e.g. K7QX2M."}
-# Every operation a new session's id leads to, for clients (and fuzzers) that follow links.
-LINKS = {name: {"operationId": operation, "parameters": {"session_id": "$response.body#/id"}}
-         for name, operation in [*((step, f"{step}_step") for step in STEPS),
-                                 ("show", "show_session"), ("centroids", "show_centroids"),
-                                 ("elbow", "elbow"), ("restarts", "restarts"),
-                                 ("export_json", "export_json"), ("export_csv", "export_csv")]}
-
-
 STEP_ERRORS = {**BAD_BODY, **NO_SESSION,
                "409": "Step out of order; the message says what to do next.",
                "412": "If-Match names a version the session has left; the answer holds "
@@ -55,9 +47,20 @@ def operations():
     return list(DECLARED)
 
 
+def links(listed):
+    """Every operation a new session's id leads to, but its deletion, for clients (and
+    fuzzers) that follow links: named as the step for a step, else by its operationId."""
+    return {operation.operation_id.removesuffix("_step"): {
+                "operationId": operation.operation_id,
+                "parameters": {"session_id": "$response.body#/id"}}
+            for operation in listed
+            if "{session_id}" in operation.path and operation.method != "delete"}
+
+
 def openapi_document(config, requests):
     """The whole document, from the request models built for this app's ``config``."""
     listed = operations()
+    linked = links(listed)
     bodies = {operation.body for operation in listed if operation.body}
     answers = {operation.answer for operation in listed if operation.answer}
     refs, definitions = models_json_schema(
@@ -68,7 +71,7 @@ def openapi_document(config, requests):
     paths = {}
     for operation in listed:
         paths.setdefault(operation.path, {})[operation.method] = _operation(
-            operation, requests, ref)
+            operation, requests, ref, config, linked)
     return {
         "openapi": "3.1.0",
         "info": {"title": "K-Means Stepper API", "version": "1.0.0",
@@ -81,15 +84,16 @@ def openapi_document(config, requests):
     }
 
 
-def _operation(operation, requests, ref):
+def _operation(operation, requests, ref, config, linked):
     described = {"operationId": operation.operation_id, "summary": operation.summary}
     parameters = [{"name": "session_id", "in": "path", "required": True,
                    "schema": {"type": "string"}}] if "{session_id}" in operation.path else []
     if "{code}" in operation.path:
         parameters.append(CLASS_CODE)
-    described["parameters"] = (parameters + list(operation.parameters)
-                               + _query_parameters(getattr(requests, operation.query)))
-    if "412" in operation.errors:
+    described["parameters"] = parameters + list(operation.parameters)
+    if operation.query is not None:
+        described["parameters"] += _query_parameters(getattr(requests, operation.query))
+    if operation.if_match:
         described["parameters"].append(IF_MATCH)
     if operation.body:
         model = getattr(requests, operation.body)
@@ -97,9 +101,10 @@ def _operation(operation, requests, ref):
             "required": operation.body_required,
             "content": {"application/json": {"schema": ref[model]}}}
     described["responses"] = {operation.status: _answer(operation, ref),
-                              **{status: _error(text) for status, text in operation.errors.items()}}
+                              **{status: _error(text.format_map(config))
+                                 for status, text in operation.errors.items()}}
     if "links" in operation.extra:
-        described["responses"][operation.status]["links"] = LINKS
+        described["responses"][operation.status]["links"] = linked
     return described
 
 

@@ -20,7 +20,8 @@ from pydantic_core import PydanticCustomError
 from app.core import datasets, engine, session
 from app.core.analysis import SEEDED_INITS
 from app.web import validation
-from app.web.catalog import DEFAULT_K_MAX, DEFAULT_RESTARTS, MAX_RESTARTS, dataset_entries
+from app.web.catalog import (CONTROLS, DEFAULT_CONTROLS, DEFAULT_K_MAX, DEFAULT_RESTARTS,
+                             DEFAULT_SPEED, MAX_RESTARTS, MIN_SPEED, PANELS, dataset_entries)
 from app.web.validation import MAX_COORDINATE, MAX_LABEL, refuse
 
 
@@ -228,15 +229,30 @@ def requests(config):
             None, json_schema_extra=_no_default,
             description="Default: the session's, or kmeans++ for a manual one.")
 
-    # The embed's run, from its query string: k, init and seed as a session takes them
-    # (SessionCreate's very fields); its data set by the data set's own model.
-    EmbedRun = create_model("EmbedRun", __base__=Body, __doc__="The run an embed shows.",
-                            **{name: (SessionCreate.model_fields[name].annotation,
-                                      SessionCreate.model_fields[name])
-                               for name in ("k", "init", "seed")})
+    class EmbedFrame(Body):
+        """How an embed's frame shows its run, from its query string."""
+        controls: _declared(validation.choices(CONTROLS), str) = Field(
+            DEFAULT_CONTROLS, description="The toolbar's buttons, comma-separated.")
+        autoplay: _declared(validation.switch, str) = Field(
+            False, description="1: Run starts as the frame loads.")
+        speed: Integer(MIN_SPEED, config["MAX_SPEED"]) = Field(
+            DEFAULT_SPEED, description="Steps a second, for Run.")
+        panel: _declared(lambda text: validation.choice(PANELS)(text) if text else None,
+                         Optional[Literal[PANELS]]) = Field(
+            None, description="Beside the plot; none when empty.")
+
+    # The embed's run and frame: k, init and seed as a session takes them
+    # (SessionCreate's very fields), then EmbedFrame's; its data set by the data set's
+    # own model.
+    EmbedRun = create_model(
+        "EmbedRun", __base__=Body, __doc__="The run an embed shows, and how.",
+        **{name: (model.model_fields[name].annotation, model.model_fields[name])
+           for model, names in ((SessionCreate, ("k", "init", "seed")),
+                                (EmbedFrame, tuple(EmbedFrame.model_fields)))
+           for name in names})
 
     return SimpleNamespace(session_create=SessionCreate, init=InitBody, run=RunBody,
-                           embed_run=EmbedRun,
+                           embed_run=EmbedRun, embed_frame=EmbedFrame,
                            no_body=NoBody, state=StateQuery, no_query=NoQuery,
                            class_open=ClassOpen, class_change=ClassChange,
                            elbow=ElbowQuery, restarts=RestartsQuery, datasets=variants)

@@ -15,6 +15,11 @@ def get_datasets():
     return current_app.extensions["datasets"]
 
 
+def get_analyses():
+    """What the app has computed on each data set (``core.analysis.Analyses``)."""
+    return current_app.extensions["analyses"]
+
+
 def get_precomputed():
     """The steps worked out ahead (``services.sessions.PrecomputedSteps``) of the app."""
     return current_app.extensions["precomputed_steps"]

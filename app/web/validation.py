@@ -29,6 +29,7 @@ MESSAGES = {
     "range": "{name}={got} should be between {minimum} and {maximum}",
     "boolean": "{name} must be true or false, got {got}",
     "flag": "{name} must be 0 or 1, got {got}",
+    "switch": "{name} must be 1 or 0, got {got}",
     "choice": "{name}={got} is not one of {options}",
     "points": "{name} must be a list of [x, y] pairs, got {got}",
     "count": "{name} has {count} points; between {minimum} and {maximum} are allowed",
@@ -234,6 +235,24 @@ def flag(text):
     if text not in ("0", "1"):
         raise refuse("flag", got=repr(text[:40]))
     return text == "1"
+
+
+def switch(text):
+    """An on or off in a query string: 1, 0, true or false, in any case."""
+    value = {"true": True, "1": True, "false": False, "0": False}.get(str(text).lower())
+    if value is None:
+        raise refuse("switch", got=repr(text))
+    return value
+
+
+def choices(options):
+    """Comma-separated names among ``options``, as a tuple in ``options``' order."""
+    one = choice(options)
+
+    def check(text):
+        wanted = [one(name.strip()) for name in str(text).split(",") if name.strip()]
+        return tuple(name for name in options if name in wanted)
+    return check
 
 
 def choice(options):

@@ -292,13 +292,13 @@ def test_an_unknown_session_answers_404_json(client, endpoint):
 def test_what_was_computed_on_a_data_set_goes_when_the_data_set_goes():
     import gc
 
+    analyses = analysis.Analyses()
     data = datasets.make_custom(COLD_POINTS)
-    analysis.analysis_of(data).elbow(data, 2, deadline=float("inf"))
-    assert data in analysis._analyses
+    analyses.of(data).elbow(data, 2, deadline=float("inf"))
+    assert data in analyses and len(analyses) == 1
     del data
     gc.collect()
-    assert all(kept.name != "custom" or kept.n_samples != len(COLD_POINTS)
-               for kept in analysis._analyses.keys())
+    assert len(analyses) == 0
 
 
 # --- The deadline, checked inside every run -------------------------------------------
@@ -389,7 +389,7 @@ def test_a_prepared_elbow_is_answered_from_disk_without_computing(cache_dir, mon
     data = datasets.load("moons", datasets.defaults("moons"))
     analysis.prepare_elbow(data, 10, cache_dir)
     whole = analysis.DataAnalysis().elbow(data, 10, deadline=float("inf"))
-    analysis._analyses.clear()  # as in a new process: nothing computed in memory
+    assert len(client.application.extensions["analyses"]) == 0  # nothing computed in memory
 
     def computed(*args):
         pytest.fail("computed instead of read from disk")

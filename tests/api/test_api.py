@@ -157,15 +157,34 @@ def test_the_cache_dir_and_size_come_from_the_config_and_its_environment(tmp_pat
 
 def test_two_apps_in_one_process_share_no_cache():
     first, second = create_app({"TESTING": True}), create_app({"TESTING": True})
-    for name in ("datasets", "presentation_cache", "query_cache", "session_store"):
+    for name in ("datasets", "presentation_cache", "query_cache", "session_store",
+                 "analyses", "precomputed_steps", "schemas"):
         assert first.extensions[name] is not second.extensions[name], name
     shared = []
     for app in (first, second):
         client = app.test_client()
         created = client.post("/api/sessions", json={"dataset": {"name": "mouse"}, "k": 3})
         assert created.status_code == 201
+        assert client.get(f"/api/sessions/{created.get_json()['id']}/elbow?k_max=2").status_code \
+            == 200
         shared.append(app.extensions["session_store"].get(created.get_json()["id"]).data)
     assert shared[0] is not shared[1]  # each app built its own
+    # Each app's elbow is kept by that app alone.
+    assert [len(app.extensions["analyses"]) for app in (first, second)] == [1, 1]
+    assert shared[0] not in second.extensions["analyses"]
+
+
+def test_two_apps_in_one_process_share_no_preparation_of_mnist(tmp_path, monkeypatch):
+    from app.core.datasets import mnist
+
+    monkeypatch.setattr(mnist, "load_mnist_arrays", lambda cache_dir, report=None: None)
+    monkeypatch.setattr(mnist, "_mnist_with_pca", lambda cache_dir: None)
+    apps = [create_app({"TESTING": True, "PREPARE_AT_START": True, "CACHE_DIR": str(tmp_path)})
+            for _ in range(2)]
+    first, second = (app.extensions["datasets"].preparation for app in apps)
+    assert first is not None and second is not None and first is not second
+    for app in apps:
+        app.extensions["datasets"].wait_prepared()
 
 
 def test_flask_prepare_fills_the_configured_cache_dir(tmp_path, monkeypatch):
@@ -192,8 +211,13 @@ def test_the_openapi_document_describes_every_api_route(client, app):
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routed == documented  # every /api route, and nothing more
+    # A new session links to every operation on it but its deletion: steps by their name.
     links = document["paths"]["/api/sessions"]["post"]["responses"]["201"]["links"]
-    assert {"assign", "update", "step", "run", "back", "reset", "init"} <= set(links)
+    on_a_session = {operation["operationId"] for path, item in document["paths"].items()
+                    if "{session_id}" in path
+                    for method, operation in item.items() if method != "delete"}
+    assert {link["operationId"] for link in links.values()} == on_a_session
+    assert {"assign", "update", "step", "run", "back", "reset", "init", "pick"} <= set(links)
 
 
 # --- Bad input: a clear JSON error with a 4xx status, never a 500 ----------------------
@@ -380,8 +404,18 @@ def test_the_openapi_document_describes_each_data_set_as_the_catalog_does(client
 def test_the_openapi_document_takes_its_limits_from_the_configuration():
     from app import create_app
 
-    client = create_app({"TESTING": True, "MAX_K": 7, "MAX_POINTS": 300}).test_client()
-    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    client = create_app({"TESTING": True, "MAX_K": 7, "MAX_POINTS": 300, "MAX_CLASSES": 12,
+                         "MAX_FOLLOWERS": 34, "MAX_CONTENT_LENGTH": 5678}).test_client()
+    document = client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    responses = {path: {method: operation["responses"] for method, operation in item.items()}
+                 for path, item in document["paths"].items()}
+    assert responses["/api/classes"]["post"]["503"]["description"] == \
+        "12 classes are live already."
+    assert responses["/api/classes/{code}/events"]["get"]["503"]["description"] == \
+        "34 students follow already."
+    assert responses["/api/sessions"]["post"]["413"]["description"] == \
+        "Body too large: at most 5678 bytes."
     assert schemas["SessionCreate"]["properties"]["k"]["maximum"] == 7
     assert schemas["BlobsDataset"]["properties"]["n_samples"]["maximum"] == 300
     assert schemas["CustomDataset"]["properties"]["points"]["maxItems"] == 300

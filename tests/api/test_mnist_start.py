@@ -2,7 +2,6 @@
 at once with 503 and how far it has got, never held while the digits are parsed."""
 
 from app import create_app
-from app.core.datasets import mnist
 
 MNIST = {"dataset": {"name": "mnist", "pca_components": 2}, "k": 10}
 
@@ -19,14 +18,14 @@ def test_an_mnist_session_asked_while_it_is_prepared_is_answered_503_with_its_pr
     # Other data sets are served meanwhile.
     assert client.post("/api/sessions", json={"dataset": "blobs", "k": 3}).status_code == 201
     release.set()
-    mnist.wait_prepared(tmp_path)
+    app.extensions["datasets"].wait_prepared()
     created = client.post("/api/sessions", json=MNIST)
     assert created.status_code == 201 and created.get_json()["n_samples"] == 5000
 
 
 def test_an_app_made_for_tests_prepares_nothing_in_the_background(tmp_path):
-    create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
+    app = create_app({"TESTING": True, "CACHE_DIR": str(tmp_path)})
     try:
-        assert str(tmp_path) not in mnist._preparations
+        assert app.extensions["datasets"].preparation is None
     finally:
         create_app({"TESTING": True})

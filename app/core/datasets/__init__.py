@@ -18,9 +18,8 @@ from app.core.datasets.generators import (
     NOISE_CLASS, make_anisotropic, make_blobs, make_circles, make_custom, make_moons, make_mouse,
     make_packed_circles, make_smiley, make_uneven_sizes, make_unequal_variance, make_uniform,
     packed_disc_centres)
-from app.core.datasets.mnist import (VIEW_COMPONENTS, NotReady, default_cache_dir,
-                                     load_mnist_arrays, make_mnist, prepare_in_background,
-                                     wait_prepared)
+from app.core.datasets.mnist import (VIEW_COMPONENTS, NotReady, Preparation, default_cache_dir,
+                                     load_mnist_arrays, make_mnist)
 
 __all__ = [
     "BUILT_IN", "CATALOG", "DEFAULT_CACHE_BYTES", "IMAGE_SHAPE", "MAX_FEATURES", "SEED_MAX",
@@ -134,12 +133,14 @@ def view_is_space(name, params):
 class Library:
     """Where prepared data is kept on disk, and the generated data sets kept built
     (bounded in bytes). The app makes one of its own (``app.extensions["datasets"]``),
-    so that two apps in one process never share them; code outside an app (scripts,
-    notebooks, tests) uses the module's functions, on a library of defaults."""
+    so that two apps in one process never share them, nor MNIST's preparation; code
+    outside an app (scripts, notebooks, tests) uses the module's functions, on a
+    library of defaults."""
 
     def __init__(self, cache_bytes=DEFAULT_CACHE_BYTES, cache_dir=None):
         self.cache = Cache(cache_bytes)
         self._cache_dir = cache_dir  # None: default_cache_dir()
+        self.preparation = None  # MNIST prepared in the background, once started
 
     @property
     def cache_dir(self):
@@ -149,17 +150,31 @@ class Library:
     def load(self, name, params):
         """The shared, cached data set for a generated ``name`` and full ``params``."""
         key = (name, tuple(sorted(params.items())))
-        where = {"cache_dir": self.cache_dir} if CATALOG[name].get("prepared") else {}
-        return self.cache.get(key, lambda: CATALOG[name]["builder"](**params, **where))
+        prepared = CATALOG[name].get("prepared")
+        where = {"cache_dir": self.cache_dir} if prepared else {}
+
+        def build():
+            if prepared and self.preparation is not None:
+                self.preparation.refuse_until_done()  # NotReady meanwhile
+            return CATALOG[name]["builder"](**params, **where)
+
+        return self.cache.get(key, build)
 
     def prepare_at_start(self):
-        """Start preparing MNIST in ``cache_dir`` in the background (see ``mnist.py``)."""
-        prepare_in_background(self.cache_dir)
+        """Start preparing MNIST in ``cache_dir`` in the background, once (see
+        ``mnist.py``); returns at once."""
+        if self.preparation is None:
+            self.preparation = Preparation(self.cache_dir).start()
+
+    def wait_prepared(self):
+        """Wait for the preparation in the background, if one was started."""
+        if self.preparation is not None:
+            self.preparation.done.wait()
 
     def prepare(self):
         """Build what takes time once (MNIST and its PCA, kept in ``cache_dir``), e.g. at
         container build; after a preparation already under way in the background."""
-        wait_prepared(self.cache_dir)
+        self.wait_prepared()
         load_mnist_arrays(self.cache_dir)
         self.load("mnist", defaults("mnist"))
 

