@@ -312,7 +312,8 @@ export class Live {
     ui.teachStart.hidden = Boolean(this.#teaching);
     ui.teachPanel.hidden = !this.#teaching;
     const following = this.#mode === 'follow';
-    this.el.form.inert = following;
+    // Disabled, not inert: a screen reader still reads the teacher's settings out.
+    this.el.form.querySelector('#settings-fields').disabled = following;
     this.el.form.classList.toggle('following', following);
     // On a phone (live.css) the settings fold away under the plot while following.
     this.el.form.classList.toggle('folded', following && !this.#unfolded);

@@ -38,6 +38,12 @@ FORM = """() => {
              seed: value('seed'), points };
 }"""
 # The words no page may show, whole words in its visible text.
+# Every control of the settings, as the browser lets a user (or a screen reader) reach it.
+CONTROLS = "[...document.querySelectorAll('#settings :is(input, select, textarea, button)')]"
+# Read-only while following, yet not hidden from assistive technology (inert would hide it).
+READ_ONLY = f"""() => !document.getElementById('settings').inert
+    && {CONTROLS}.length > 0 && {CONTROLS}.every((control) => control.matches(':disabled'))"""
+EDITABLE = f"() => {CONTROLS}.some((control) => !control.matches(':disabled'))"
 BROKEN_WORDS = r"\b(undefined|NaN|null)\b"
 # Each button of the step toolbar as laid out: its name and where it sits.
 TOOLBAR = """() => [...document.querySelectorAll('.toolbar button')]
@@ -160,7 +166,7 @@ def test_every_page_of_a_class_shows_the_run_it_shows_as_the_server_holds_it(scr
                 arg=[x for x, _ in state["centroids"] or []])
     for screen, student in students.items():
         following = f"{name}, following, {screen}"
-        assert student.page.evaluate("document.getElementById('settings').inert"), following
+        assert student.page.evaluate(READ_ONLY), following
         if screen == "laptop":  # the same toolbar as the teacher's page, on the same screen
             assert student.page.evaluate(TOOLBAR) == teacher.stepper.page.evaluate(TOOLBAR)
         else:  # the plot first; the settings folded away under it
@@ -180,7 +186,7 @@ def test_every_page_of_a_class_shows_the_run_it_shows_as_the_server_holds_it(scr
         forked[screen] = made.value.json()["id"]
         student.created = forked[screen]
         shows_settings(student, student.api(f"/sessions/{forked[screen]}"))
-        assert not student.page.evaluate("document.getElementById('settings').inert")
+        assert student.page.evaluate(EDITABLE)
         clean(student, f"{name}, fork, {screen}")
     assert teacher.stepper.api(f"/classes/{teacher.code}")["forks"] == len(students)
     expect(teacher.stepper.page.locator("#teach-followers")).to_contain_text("2 runs forked")
