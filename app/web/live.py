@@ -89,7 +89,7 @@ def _add_rate_limits(app):
         error_message="too many new sessions from this address; wait a moment")(views["live.fork"])
     app.extensions["class_code_misses"] = security.MissLimit(
         "CLASS_CODE_MISS_LIMIT", scope="class_code",
-        message="too many unknown class codes from this address; wait, then check the code")
+        message=f"{MISSES}; wait, then check the code")
     for name in CODE_OPERATIONS + CODE_PAGES:
         views[f"live.{name}"] = _guarded(views[f"live.{name}"], page=name in CODE_PAGES)
 
